@@ -1,0 +1,91 @@
+# linkkeeper — build, test, install.
+#
+#   make            build ./linkkeeper (objects under build/)
+#   make run        install missing packages, build, check examples/
+#   make test       install missing packages, run unit + integration tests,
+#                   then the same suite under ASan+UBSan
+#   make bench      the benchmark (scripts/bench.sh), not part of make test
+#   make install    PREFIX (default /usr/local) and DESTDIR honoured
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PKGS    := libcurl sqlite3 zlib libarchive gumbo libcmark libcrypto
+
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wformat=2 -Werror
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Iinclude $(CFLAGS) \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+BUILD   ?= build
+BIN     ?= linkkeeper
+SRCS    := $(sort $(wildcard src/*.c src/*/*.c))
+OBJS    := $(SRCS:%.c=$(BUILD)/%.o)
+LIBOBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all deps run test unit integration asan check-san bench install uninstall clean format lint
+
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LIBS) $(LDFLAGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) $(LIBS) $(TEST_LIBS) $(LDFLAGS)
+
+-include $(OBJS:.o=.d)
+
+# Install what the build and the tests need, only when something is missing.
+deps:
+	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BIN) check examples/ ; rc=$$?; \
+	  echo "linkkeeper exited $$rc (0 ok, 1 broken links, 2 error)"; [ $$rc -le 1 ]
+
+unit: $(UNIT_BINS)
+	@scripts/run-tests unit $(UNIT_BINS)
+
+integration: $(BIN)
+	@scripts/run-tests integration ./$(BIN)
+
+# The whole suite again, built with AddressSanitizer and UBSan in build-san/.
+check-san:
+	@$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/linkkeeper \
+	    CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" unit integration
+
+test: deps
+	@$(MAKE) --no-print-directory all unit integration
+	@$(MAKE) --no-print-directory check-san
+
+bench: deps all
+	scripts/bench.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/linkkeeper
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/linkkeeper
+
+format:
+	clang-format -i src/*.c src/*/*.c include/linkkeeper/*.h tests/unit/*.c
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 \
+	    -Iinclude src
+
+clean:
+	rm -rf build build-san $(BIN)

@@ -1,0 +1,64 @@
+/*
+ * linkset.h — the unique links of a run and every place each one occurs.
+ *
+ * Extraction reports occurrences; the link set normalises each URL
+ * (lk_url_normalize), keeps one entry per normalised URL (fragment removed)
+ * and appends the occurrence to that entry. Entries keep insertion order, so
+ * output follows the documents. An occurrence whose URL cannot be parsed
+ * gets its own entry, marked invalid, keyed by the raw text.
+ *
+ * Not thread-safe: built by one thread before checking starts; during the
+ * check each entry's result is written by exactly one thread.
+ */
+#ifndef LINKKEEPER_LINKSET_H
+#define LINKKEEPER_LINKSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "linkkeeper/result.h"
+
+struct lk_source {
+	const char *file;  /* interned in the set; borrowed */
+	unsigned line;
+	char *title;       /* owned */
+};
+
+struct lk_link {
+	char *url;               /* normalised (or raw when invalid); owned */
+	struct lk_source *src;   /* occurrences, nsrc of them, in document order */
+	size_t nsrc;
+	size_t src_cap;
+	int invalid;             /* 1: url did not parse; error holds why */
+	char *error;             /* owned; NULL when valid */
+	struct lk_result res;    /* filled by the check */
+};
+
+struct lk_linkset {
+	struct lk_link *links;   /* n entries */
+	size_t n;
+	size_t cap;
+	/* open-addressing table of indexes into links, power-of-two sized */
+	uint32_t *slots;
+	size_t nslots;
+	/* interned file names */
+	char **files;
+	size_t nfiles;
+	size_t total_occurrences;
+};
+
+void lk_linkset_init(struct lk_linkset *s);
+void lk_linkset_free(struct lk_linkset *s);
+
+/* Adds one occurrence. Returns the entry's index. */
+size_t lk_linkset_add(struct lk_linkset *s, const char *raw_url, const char *file,
+                      unsigned line, const char *title);
+
+/* Index of the entry for a normalised URL, or -1. */
+long lk_linkset_find(const struct lk_linkset *s, const char *url);
+
+/* An lk_link_fn (extract.h) that adds to the set passed as ctx. */
+int lk_linkset_add_cb(void *ctx, const char *url, const char *file, unsigned line,
+                      const char *title);
+
+#endif
