@@ -9,6 +9,8 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC      ?= cc
 PKGS    := libcurl sqlite3 zlib libarchive gumbo libcmark libcrypto
 
@@ -29,26 +31,35 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps run test unit integration asan check-san bench install uninstall clean format lint
+.PHONY: all deps test-deps run test unit integration check-san test-report-html report-demo \
+        bench install uninstall clean format lint
 
 all: $(BIN)
 
 $(BIN): $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LIBS) $(LDFLAGS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LIBS) $(LDFLAGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) $(LIBS) $(TEST_LIBS) $(LDFLAGS)
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) $(LIBS) $(TEST_LIBS) $(LDFLAGS)
 
 -include $(OBJS:.o=.d)
 
 # Install what the build and the tests need, only when something is missing.
 deps:
 	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
+
+# What only the tests need: Chromium, the pinned npm packages.
+test-deps: deps
+	@scripts/install-deps --test --check >/dev/null 2>&1 || scripts/install-deps --test
+	@scripts/js-deps
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -66,19 +77,29 @@ check-san:
 	@$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/linkkeeper \
 	    CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" unit integration
 
-test: deps
-	@$(MAKE) --no-print-directory all unit integration
+# The HTML report opened in headless Chromium.
+test-report-html: $(BIN)
+	@LINKKEEPER=./$(BIN) tests/report/run
+
+report-demo: all
+	scripts/report-demo
+
+test: test-deps
+	@$(MAKE) --no-print-directory all unit integration test-report-html
 	@$(MAKE) --no-print-directory check-san
 
 bench: deps all
 	scripts/bench.sh
 
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/linkkeeper
+	install -m 644 linkkeeper.1 $(DESTDIR)$(MANDIR)/man1/linkkeeper.1
+	install -m 644 completions/linkkeeper.bash $(DESTDIR)$(BASHCOMPDIR)/linkkeeper
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/linkkeeper
+	rm -f $(DESTDIR)$(PREFIX)/bin/linkkeeper $(DESTDIR)$(MANDIR)/man1/linkkeeper.1 \
+	      $(DESTDIR)$(BASHCOMPDIR)/linkkeeper
 
 format:
 	clang-format -i src/*.c src/*/*.c include/linkkeeper/*.h tests/unit/*.c
@@ -86,6 +107,7 @@ format:
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 \
 	    -Iinclude src
+	groff -man -ww -z linkkeeper.1
 
 clean:
 	rm -rf build build-san $(BIN)

@@ -87,7 +87,11 @@ void *lk_queue_pop(struct lk_queue *q, long timeout_ms)
 		item = q->items[q->head];
 		q->head = (q->head + 1) % q->cap;
 		q->len--;
-		pthread_cond_signal(&q->not_full);
+		/* Wake blocked producers once there is room for a burst, not after
+		 * every pop: one context switch per item would double the cost of
+		 * a busy hand-off. */
+		if (q->len == q->cap / 2)
+			pthread_cond_broadcast(&q->not_full);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return item;

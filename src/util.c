@@ -274,12 +274,13 @@ void lk_format_time(int64_t ms, int with_ms, char out[32])
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
 	gmtime_r(&secs, &tm);
-	if (with_ms)
-		snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		         (int)(ms % 1000));
-	else
-		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (with_ms) {
+		unsigned frac = (unsigned)(ms % 1000 + 1000) % 1000;
+		snprintf(out + n, 32 - n, ".%03uZ", frac);
+	} else {
+		snprintf(out + n, 32 - n, "Z");
+	}
 }
 
 int lk_parse_time(const char *s, int64_t *out_ms)

@@ -1,0 +1,67 @@
+/*
+ * engine.h — checking URLs over the network.
+ *
+ * One network thread (the caller of lk_engine_run) drives one curl multi
+ * handle through curl_multi_socket_action and epoll. It never gives libcurl
+ * more transfers than may run: admission is decided by the scheduler
+ * (scheduler.h) from a global cap and a per-host cap, so libcurl's internal
+ * queue stays empty and its timeouts measure only real waiting.
+ *
+ * Per URL: HEAD first; GET when HEAD is not accepted. Redirects are followed
+ * by the engine itself (each hop goes back through the scheduler, the chain
+ * is recorded, loops are caught). Timeouts, resets and 408/429/500/502/503/
+ * 504 are retried with exponential backoff and jitter, or after the server's
+ * Retry-After (capped); a 429 also slows the host down. DNS failures and
+ * refused connections are never retried. Retries are timers, never sleeps.
+ */
+#ifndef LINKKEEPER_ENGINE_H
+#define LINKKEEPER_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "linkkeeper/linkset.h"
+
+#define LK_MAX_ACCEPT_RANGES 32
+
+struct lk_accept {
+	struct {
+		int lo, hi;
+	} range[LK_MAX_ACCEPT_RANGES];
+	size_t n;
+};
+
+/* Parses "200-299,403" into a; returns 0, or -1 when malformed. */
+int lk_accept_parse(const char *s, struct lk_accept *a);
+int lk_accept_match(const struct lk_accept *a, int status);
+
+struct lk_engine_opts {
+	int concurrency;         /* global in-flight cap (-j), default 128 */
+	int per_host;            /* in-flight cap per scheme://host:port, default 6 */
+	long timeout_ms;         /* per attempt, default 20000 */
+	long connect_timeout_ms; /* default 10000 */
+	int retries;             /* extra attempts for retryable failures, default 3 */
+	long retry_wait_ms;      /* backoff base, doubled per retry, default 1000 */
+	long retry_after_cap_ms; /* cap on Retry-After, default 60000 */
+	int max_redirects;       /* default 10 */
+	const char *user_agent;
+	const char *const *headers; /* "Name: value" lines, nheaders of them */
+	size_t nheaders;
+	int insecure;            /* skip TLS verification */
+	int exclude_private;     /* refuse loopback, private and link-local addresses */
+	int progress;            /* print a progress line on stderr */
+	struct lk_accept accept; /* accepted statuses, default 200-299 */
+};
+
+void lk_engine_opts_default(struct lk_engine_opts *o);
+
+/* Called on the network thread when a link's result is final. */
+typedef void (*lk_engine_done_fn)(void *ctx, struct lk_link *link);
+
+/* Checks links[0..n) (each valid, not yet decided) and fills link->res.
+ * Returns 0 when every link got a result, -1 with a message in err when
+ * the engine itself failed (epoll, libcurl initialisation). */
+int lk_engine_run(const struct lk_engine_opts *o, struct lk_link **links, size_t n,
+                  lk_engine_done_fn done, void *ctx, char *err, size_t errlen);
+
+#endif

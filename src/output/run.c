@@ -1,0 +1,206 @@
+/*
+ * run.c — the writers of output.h. Every URL printed goes through
+ * lk_redact_url: tokens in query strings and passwords in userinfo never
+ * reach a terminal, a CI log or a JSON file.
+ */
+#include "linkkeeper/output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "linkkeeper/util.h"
+
+static const char *reason_text(const struct lk_link *l)
+{
+	return lk_reason_name(l->res.reason);
+}
+
+static void describe(struct lk_buf *b, const struct lk_link *l)
+{
+	const struct lk_result *r = &l->res;
+	if (r->reason == LK_REASON_HTTP || r->reason == LK_REASON_BLOCKED ||
+	    r->reason == LK_REASON_RATE_LIMITED) {
+		lk_buf_printf(b, "%s %d", reason_text(l), r->http_status);
+		return; /* the error text would only repeat the status */
+	}
+	lk_buf_puts(b, reason_text(l));
+	if (r->error)
+		lk_buf_printf(b, " (%s)", r->error);
+}
+
+void lk_output_text(const struct lk_run_view *v, FILE *out)
+{
+	const struct lk_linkset *s = v->set;
+	struct lk_buf b = {0};
+	for (size_t f = 0; f < s->nfiles; f++) {
+		const char *file = s->files[f];
+		int header = 0;
+		for (size_t i = 0; i < s->n; i++) {
+			const struct lk_link *l = &s->links[i];
+			if (l->res.status != LK_STATUS_BROKEN)
+				continue;
+			for (size_t k = 0; k < l->nsrc; k++) {
+				if (l->src[k].file != file)
+					continue;
+				if (!header) {
+					fprintf(out, "%s\n", file);
+					header = 1;
+				}
+				char *url = lk_redact_url(l->url);
+				lk_buf_reset(&b);
+				describe(&b, l);
+				fprintf(out, "  %u: %s %s — %s\n", l->src[k].line,
+				        v->verdict[i] == LK_VERDICT_WARN ? "[warn]" : "[fail]", url, b.data);
+				if (l->src[k].title[0])
+					fprintf(out, "      %s\n", l->src[k].title);
+				if (v->verdict[i] == LK_VERDICT_WARN && v->streak)
+					fprintf(out, "      tolerated: failing %d run(s) in a row\n", v->streak[i]);
+				free(url);
+			}
+		}
+		if (header)
+			fputc('\n', out);
+	}
+	lk_buf_free(&b);
+	const struct lk_run_counts *c = &v->counts;
+	fprintf(out, "%zu links: %zu ok, %zu broken, %zu excluded, %zu cached in %.1f s\n", c->total,
+	        c->ok, c->broken, c->excluded, c->cached, (double)v->duration_ms / 1000.0);
+}
+
+static void json_sources(struct lk_buf *b, const struct lk_link *l)
+{
+	lk_buf_puts(b, "\"sources\": [");
+	for (size_t k = 0; k < l->nsrc; k++) {
+		lk_buf_puts(b, k ? ", {\"file\": " : "{\"file\": ");
+		lk_buf_json_string(b, l->src[k].file);
+		lk_buf_printf(b, ", \"line\": %u, \"title\": ", l->src[k].line);
+		lk_buf_json_string(b, l->src[k].title);
+		lk_buf_putc(b, '}');
+	}
+	lk_buf_putc(b, ']');
+}
+
+static void json_redacted(struct lk_buf *b, const char *url)
+{
+	if (!url) {
+		lk_buf_puts(b, "null");
+		return;
+	}
+	char *r = lk_redact_url(url);
+	lk_buf_json_string(b, r);
+	free(r);
+}
+
+static void json_result(struct lk_buf *b, const struct lk_link *l, enum lk_verdict verdict)
+{
+	const struct lk_result *r = &l->res;
+	char when[32];
+	lk_buf_puts(b, "{\"url\": ");
+	json_redacted(b, l->url);
+	lk_buf_puts(b, ", \"status\": ");
+	lk_buf_json_string(b, lk_status_name(r->status));
+	lk_buf_puts(b, ", \"reason\": ");
+	if (r->reason == LK_REASON_NONE)
+		lk_buf_puts(b, "null");
+	else
+		lk_buf_json_string(b, reason_text(l));
+	if (r->http_status)
+		lk_buf_printf(b, ", \"http_status\": %d", r->http_status);
+	else
+		lk_buf_puts(b, ", \"http_status\": null");
+	lk_buf_puts(b, ", \"final_url\": ");
+	json_redacted(b, r->final_url);
+	lk_buf_puts(b, ", \"redirects\": [");
+	for (size_t i = 0; i < r->nhops; i++) {
+		lk_buf_puts(b, i ? ", {\"url\": " : "{\"url\": ");
+		json_redacted(b, r->hops[i].url);
+		lk_buf_printf(b, ", \"status\": %d}", r->hops[i].http_status);
+	}
+	lk_buf_printf(b, "], \"elapsed_ms\": %lld, \"attempts\": %d, \"method\": ",
+	              (long long)r->elapsed_ms, r->attempts);
+	lk_buf_json_string(b, r->method);
+	lk_buf_printf(b, ", \"curl_code\": %d, \"error\": ", r->curl_code);
+	lk_buf_json_string(b, r->error);
+	if (r->checked_at_ms) {
+		lk_format_time(r->checked_at_ms, 1, when);
+		lk_buf_puts(b, ", \"checked_at\": ");
+		lk_buf_json_string(b, when);
+	}
+	if (r->status == LK_STATUS_CACHED && r->last_ok_ms) {
+		lk_format_time(r->last_ok_ms, 1, when);
+		lk_buf_puts(b, ", \"last_ok\": ");
+		lk_buf_json_string(b, when);
+	}
+	if (r->status == LK_STATUS_BROKEN)
+		lk_buf_printf(b, ", \"fails_build\": %s",
+		              verdict == LK_VERDICT_FAIL ? "true" : "false");
+	lk_buf_puts(b, ", ");
+	json_sources(b, l);
+	lk_buf_putc(b, '}');
+}
+
+void lk_output_json(const struct lk_run_view *v, FILE *out)
+{
+	const struct lk_run_counts *c = &v->counts;
+	struct lk_buf b = {0};
+	fprintf(out,
+	        "{\"summary\": {\"total\": %zu, \"ok\": %zu, \"broken\": %zu, \"excluded\": %zu, "
+	        "\"cached\": %zu, \"duration_ms\": %lld},\n \"results\": [",
+	        c->total, c->ok, c->broken, c->excluded, c->cached, (long long)v->duration_ms);
+	for (size_t i = 0; i < v->set->n; i++) {
+		lk_buf_reset(&b);
+		json_result(&b, &v->set->links[i], (enum lk_verdict)v->verdict[i]);
+		fputs(i ? ",\n  " : "\n  ", out);
+		fwrite(b.data, 1, b.len, out);
+	}
+	fputs("\n]}\n", out);
+	lk_buf_free(&b);
+}
+
+/* GitHub's workflow commands: property values escape %, \r, \n, ':' and
+ * ','; the message escapes %, \r and \n. */
+static void gh_escape(struct lk_buf *b, const char *s, int property)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			lk_buf_puts(b, "%25");
+		else if (*s == '\r')
+			lk_buf_puts(b, "%0D");
+		else if (*s == '\n')
+			lk_buf_puts(b, "%0A");
+		else if (property && *s == ':')
+			lk_buf_puts(b, "%3A");
+		else if (property && *s == ',')
+			lk_buf_puts(b, "%2C");
+		else
+			lk_buf_putc(b, *s);
+	}
+}
+
+void lk_output_github(const struct lk_run_view *v, FILE *out)
+{
+	struct lk_buf b = {0};
+	for (size_t i = 0; i < v->set->n; i++) {
+		const struct lk_link *l = &v->set->links[i];
+		if (l->res.status != LK_STATUS_BROKEN)
+			continue;
+		char *url = lk_redact_url(l->url);
+		for (size_t k = 0; k < l->nsrc; k++) {
+			lk_buf_reset(&b);
+			lk_buf_puts(&b, v->verdict[i] == LK_VERDICT_WARN ? "::warning file=" : "::error file=");
+			gh_escape(&b, l->src[k].file, 1);
+			lk_buf_printf(&b, ",line=%u::", l->src[k].line ? l->src[k].line : 1);
+			struct lk_buf msg = {0};
+			lk_buf_printf(&msg, "%s — ", url);
+			describe(&msg, l);
+			gh_escape(&b, msg.data, 0);
+			lk_buf_free(&msg);
+			fprintf(out, "%s\n", b.data);
+		}
+		free(url);
+	}
+	const struct lk_run_counts *c = &v->counts;
+	fprintf(out, "%zu links: %zu ok, %zu broken, %zu excluded, %zu cached\n", c->total, c->ok,
+	        c->broken, c->excluded, c->cached);
+	lk_buf_free(&b);
+}

@@ -1,0 +1,114 @@
+"""Inputs that are large, hostile or offline, and the concurrency limits.
+t.run already fails a test on a hang (timeout), a signal or a sanitizer
+report, and on any exit status but 0, 1 and 2."""
+
+import random
+
+SLOW = ("test_hundred_thousand_urls_are_all_ok", "test_offline_digest_reports_every_link_broken",
+        "test_per_host_cap_limits_concurrent_requests", "test_ten_megabyte_line_is_handled",
+        "test_concurrency_option_allows_parallel_requests")
+
+FAST = ("--retry-wait", "100ms")
+OFFLINE_REASONS = {"dns", "network", "timeout", "refused"}
+
+
+def test_offline_digest_reports_every_link_broken(t):
+    # The machine has no network: name resolution fails locally, no packet
+    # leaves it. Every link must be reported broken, quickly, with a reason.
+    r = t.check("examples/digest.txt", "--timeout", "2s", "--retries", "0", cwd=t.repo,
+                timeout=60)
+    t.exit_code(r, 1)
+    t.true(r.secs < 60, "took %.1fs" % r.secs)
+    t.eq(len(r.doc["results"]), 7, "results")
+    for res in r.doc["results"]:
+        t.expect(r, res["url"], "broken")
+        t.true(res["reason"] in OFFLINE_REASONS,
+               "reason %r for %s" % (res["reason"], res["url"]))
+    t.eq(r.doc["summary"]["broken"], 7, "summary.broken")
+
+
+def test_binary_input_does_not_crash(t):
+    s = t.server()
+    rnd = random.Random(1234)
+    blob = bytearray(rnd.getrandbits(8) for _ in range(256 * 1024))
+    blob[1000:1000] = b"\x00\n" + s.url("/ok?id=bin").encode() + b"\n\x00\x00"
+    f = t.write("blob.txt", bytes(blob))
+    r = t.check(f, *FAST, "--retries", "0")
+    t.true(r.rc in (0, 1), "exit status %d" % r.rc)
+    t.expect(r, s.url("/ok?id=bin"), "ok")
+
+
+def test_invalid_utf8_input_is_checked_and_reported_as_valid_json(t):
+    s = t.server()
+    url = s.url("/ok?id=utf8")
+    f = t.write("bad.txt", b"\xff\xfe bad \xc3\x28 title \xe2\x82 " + url.encode() +
+                b"\n\x80\x80\xc0\xaf\n")
+    r = t.check(f, *FAST)  # t.check fails unless the output parses as JSON
+    t.exit_code(r, 0)
+    t.expect(r, url, "ok")
+
+
+def test_ten_megabyte_line_is_handled(t):
+    s = t.server()
+    head, tail = s.url("/ok?id=head"), s.url("/ok?id=tail")
+    line = head + " " + "word " * (2 * 1024 * 1024) + tail + "\n"
+    f = t.write("long.txt", line)
+    r = t.check(f, *FAST, timeout=60)
+    t.exit_code(r, 0)
+    t.expect(r, head, "ok")
+    t.expect(r, tail, "ok")
+
+
+def test_long_url_is_checked(t):
+    s = t.server()
+    url = s.url("/ok?q=" + "a" * 8000)
+    r = t.check(t.links_file([url]), *FAST, "--retries", "0")
+    t.exit_code(r, 0)
+    t.expect(r, url, "ok", http_status=200)
+
+
+def test_huge_url_candidate_does_not_crash(t):
+    # text.c skips candidates over 8 KiB by design; whatever it does, it
+    # must not crash and must still check the link next to it
+    s = t.server()
+    ok = s.url("/ok?id=next")
+    f = t.write("huge.txt", s.url("/ok?q=" + "a" * 100_000) + "\n" + ok + "\n")
+    r = t.check(f, *FAST, "--retries", "0")
+    t.true(r.rc in (0, 1), "exit status %d" % r.rc)
+    t.expect(r, ok, "ok")
+    for res in r.doc["results"]:
+        t.true(res["status"] in ("ok", "broken"), "status %r" % res["status"])
+
+
+def test_hundred_thousand_urls_are_all_ok(t):
+    n = 100_000
+    s = t.server_process()  # its own process: 100k requests must not starve other tests
+    f = t.links_file([s.url("/ok?i=%d" % i) for i in range(n)])
+    r = t.check(f, "-j", "64", "--per-host", "64", *FAST, timeout=100)
+    t.exit_code(r, 0)
+    sm = r.doc["summary"]
+    t.eq((sm["total"], sm["ok"], sm["broken"]), (n, n, 0), "summary total/ok/broken")
+    t.eq(len(r.doc["results"]), n, "results")
+    bad = [x for x in r.doc["results"] if x["status"] != "ok"]
+    t.true(not bad, "%d not ok, e.g. %r" % (len(bad), bad[:1]))
+    t.eq(t.db_query("SELECT count(*) AS n FROM checks")[0]["n"], n, "checks rows")
+    t.true(s.stats()["requests"] >= n, "server saw %d requests" % s.stats()["requests"])
+
+
+def test_per_host_cap_limits_concurrent_requests(t):
+    s = t.server()
+    urls = [s.url("/slow?ms=300&i=%d" % i) for i in range(20)]
+    r = t.check(t.links_file(urls), "-j", "8", "--per-host", "2", *FAST)
+    t.exit_code(r, 0)
+    t.eq(r.doc["summary"]["ok"], 20, "summary.ok")
+    t.true(1 <= s.max_inflight <= 2, "server saw %d requests at once" % s.max_inflight)
+
+
+def test_concurrency_option_allows_parallel_requests(t):
+    s = t.server()
+    urls = [s.url("/slow?ms=300&i=%d" % i) for i in range(16)]
+    r = t.check(t.links_file(urls), "-j", "8", "--per-host", "8", *FAST)
+    t.exit_code(r, 0)
+    t.eq(r.doc["summary"]["ok"], 16, "summary.ok")
+    t.true(s.max_inflight >= 4, "only %d requests at once with -j 8" % s.max_inflight)
+    t.true(r.secs < 16 * 0.3, "took %.1fs: requests were serialised" % r.secs)
