@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "linkkeeper/linkset.h"
+#include "linkkeeper/util.h"
 
 #define LK_MAX_ACCEPT_RANGES 32
 
@@ -34,6 +35,33 @@ struct lk_accept {
 /* Parses "200-299,403" into a; returns 0, or -1 when malformed. */
 int lk_accept_parse(const char *s, struct lk_accept *a);
 int lk_accept_match(const struct lk_accept *a, int status);
+
+/* Archiving. With lk_engine_opts.capture set, every request is a GET over
+ * HTTP/1.1 with no transfer or content decoding, and every response below
+ * 400 (pages and each redirect hop) is handed over exactly as received. */
+enum lk_capture_truncated {
+	LK_CAPTURE_COMPLETE,
+	LK_CAPTURE_TRUNCATED_LENGTH, /* body cut at max_page_size */
+};
+
+struct lk_capture {
+	struct lk_link *link;     /* borrowed: lives until the run ends */
+	char *url;                /* this hop's URL; owned */
+	char ip[64];              /* the server's address */
+	int http_status;
+	int64_t date_ms;          /* wall clock when the request was sent */
+	struct lk_buf request;    /* request bytes as sent */
+	struct lk_buf response;   /* status line, headers and body as received */
+	size_t header_len;        /* response.data[0..header_len) is the head */
+	enum lk_capture_truncated truncated;
+};
+
+/* Frees what a capture owns, and the capture itself. */
+void lk_capture_free(struct lk_capture *c);
+
+/* Called on the network thread; takes ownership of cap. It should only hand
+ * the capture on (compression and disk writes belong to another thread). */
+typedef void (*lk_capture_fn)(void *ctx, struct lk_capture *cap);
 
 struct lk_engine_opts {
 	int concurrency;         /* global in-flight cap (-j), default 128 */
@@ -51,9 +79,15 @@ struct lk_engine_opts {
 	int exclude_private;     /* refuse loopback, private and link-local addresses */
 	int progress;            /* print a progress line on stderr */
 	struct lk_accept accept; /* accepted statuses, default 200-299 */
+	int capture;             /* archive mode, see lk_capture */
+	int64_t max_page_size;   /* capture body cap, default 50 MiB */
+	lk_capture_fn capture_fn;
+	void *capture_ctx;
 };
 
 void lk_engine_opts_default(struct lk_engine_opts *o);
+
+
 
 /* Called on the network thread when a link's result is final. */
 typedef void (*lk_engine_done_fn)(void *ctx, struct lk_link *link);

@@ -22,6 +22,7 @@
 #include "linkkeeper/history.h"
 #include "linkkeeper/linkset.h"
 #include "linkkeeper/output.h"
+#include "linkkeeper/report.h"
 #include "linkkeeper/util.h"
 
 #define WRITER_QUEUE 8192
@@ -35,7 +36,7 @@ static const char check_usage[] =
 	"checks them all concurrently and records every result in the history.\n"
 	"\n"
 	"Output:\n"
-	"  --format FMT          text (default), json or github\n"
+	"  --format FMT          text (default), json, github, junit or markdown\n"
 	"  -o, --output FILE     write the output to FILE\n"
 	"  --no-progress         no progress line (shown only when stderr is a terminal)\n"
 	"  --db FILE             history database (default $LINKKEEPER_DB or\n"
@@ -169,9 +170,25 @@ static int judge(const struct lk_check_opts *o, const struct lk_linkset *set,
 	return failing;
 }
 
-static int write_output(const struct lk_check_opts *o, const struct lk_run_view *v)
+/* JUnit and Markdown come from the report writers, over this run's rows. */
+static int write_report(const struct lk_check_opts *o, int64_t run_id, FILE *out)
+{
+	struct lk_report r;
+	struct lk_report_filter f = {.run_id = run_id, .only_run = 1};
+	char err[512];
+	if (lk_report_load(lk_cmd_db_path(o->db), &f, &r, err, sizeof err) < 0)
+		return lk_cmd_error("%s", err);
+	int rc = lk_report_write(&r, o->format == LK_OUT_JUNIT ? LK_REPORT_JUNIT : LK_REPORT_MARKDOWN,
+	                         out);
+	lk_report_free(&r);
+	return rc < 0 ? -1 : 0;
+}
+
+static int write_output(const struct lk_check_opts *o, const struct lk_run_view *v,
+                        int64_t run_id)
 {
 	FILE *out = stdout;
+	int rc = 0;
 	if (o->output) {
 		out = fopen(o->output, "w");
 		if (!out)
@@ -180,9 +197,11 @@ static int write_output(const struct lk_check_opts *o, const struct lk_run_view 
 	switch (o->format) {
 	case LK_OUT_JSON: lk_output_json(v, out); break;
 	case LK_OUT_GITHUB: lk_output_github(v, out); break;
+	case LK_OUT_JUNIT:
+	case LK_OUT_MARKDOWN: rc = write_report(o, run_id, out); break;
 	default: lk_output_text(v, out); break;
 	}
-	int bad = ferror(out);
+	int bad = ferror(out) || rc != 0;
 	if (out != stdout)
 		bad |= fclose(out) != 0;
 	else
@@ -254,7 +273,7 @@ static int cmd_check(int argc, char **argv)
 	view.verdict = verdict;
 	view.streak = streak;
 	view.duration_ms = lk_mono_ms() - t0;
-	if (write_output(&o, &view) != 0)
+	if (write_output(&o, &view, run_id) != 0)
 		goto out;
 	rc = failing ? LK_EXIT_FOUND : LK_EXIT_OK;
 out:

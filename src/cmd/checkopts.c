@@ -135,14 +135,14 @@ static int parse_format(struct lk_check_opts *o, const char *s)
 		const char *name;
 		enum lk_out_format f;
 	} formats[] = {{"text", LK_OUT_TEXT},   {"json", LK_OUT_JSON},
-	               {"github", LK_OUT_GITHUB},
-	               };
+	               {"github", LK_OUT_GITHUB}, {"junit", LK_OUT_JUNIT},
+	               {"markdown", LK_OUT_MARKDOWN}};
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
 		if (strcmp(s, formats[i].name) == 0) {
 			o->format = formats[i].f;
 			return 0;
 		}
-	lk_cmd_error("--format: unknown format '%s' (text, json, github)", s);
+	lk_cmd_error("--format: unknown format '%s' (text, json, github, junit, markdown)", s);
 	return -1;
 }
 

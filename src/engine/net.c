@@ -59,6 +59,11 @@ struct handle {
 	int private_refused;
 	int exclude_private;
 	char errbuf[CURL_ERROR_SIZE];
+	/* archive mode: the exchange as it went over the wire */
+	size_t body_limit;
+	int capture;
+	int64_t sent_at;
+	struct lk_buf req, head, body;
 };
 
 struct engine {
@@ -127,6 +132,7 @@ void lk_engine_opts_default(struct lk_engine_opts *o)
 	o->retry_wait_ms = 1000;
 	o->retry_after_cap_ms = 60000;
 	o->max_redirects = 10;
+	o->max_page_size = 50LL * 1024 * 1024;
 	lk_accept_parse("200-299", &o->accept);
 }
 
@@ -168,13 +174,56 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 static size_t on_body(char *data, size_t size, size_t n, void *userp)
 {
 	struct handle *h = userp;
-	(void)data;
-	h->body_bytes += size * n;
-	if (h->body_bytes > BODY_READ_LIMIT) {
+	size_t len = size * n;
+	if (h->body_bytes + len > h->body_limit) {
+		if (h->capture)
+			lk_buf_append(&h->body, data, h->body_limit - h->body_bytes);
+		h->body_bytes = h->body_limit;
 		h->body_cut = 1;
 		return 0;
 	}
-	return size * n;
+	h->body_bytes += len;
+	if (h->capture)
+		lk_buf_append(&h->body, data, len);
+	return len;
+}
+
+/* Raw response head. A new status line starts a new head, which drops
+ * interim 1xx responses. */
+static size_t on_header(char *data, size_t size, size_t n, void *userp)
+{
+	struct handle *h = userp;
+	size_t len = size * n;
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0)
+		lk_buf_reset(&h->head);
+	if (h->head.len + len <= 1024 * 1024)
+		lk_buf_append(&h->head, data, len);
+	return len;
+}
+
+/* The request bytes as sent, from libcurl's debug stream. */
+static int on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *userp)
+{
+	struct handle *h = userp;
+	(void)c;
+	if (type == CURLINFO_HEADER_OUT) {
+		lk_buf_reset(&h->req);
+		lk_buf_append(&h->req, data, size);
+		h->sent_at = lk_now_ms();
+	} else if (type == CURLINFO_DATA_OUT && h->req.len + size <= 1024 * 1024) {
+		lk_buf_append(&h->req, data, size);
+	}
+	return 0;
+}
+
+void lk_capture_free(struct lk_capture *c)
+{
+	if (!c)
+		return;
+	free(c->url);
+	lk_buf_free(&c->request);
+	lk_buf_free(&c->response);
+	free(c);
 }
 
 static int is_private_addr(const struct sockaddr *sa)
@@ -446,6 +495,12 @@ static void start(struct engine *e, struct job *j)
 	h->private_refused = 0;
 	h->exclude_private = o->exclude_private;
 	h->errbuf[0] = '\0';
+	h->capture = o->capture;
+	h->body_limit = o->capture ? (size_t)o->max_page_size : BODY_READ_LIMIT;
+	h->sent_at = 0;
+	lk_buf_reset(&h->req);
+	lk_buf_reset(&h->head);
+	lk_buf_reset(&h->body);
 	if (!j->started)
 		j->started = lk_mono_ms();
 	j->attempts++;
@@ -472,11 +527,45 @@ static void start(struct engine *e, struct job *j)
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, h);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+	if (o->capture) {
+		/* Bytes exactly as they travel: HTTP/1.1 (an h2 exchange has no
+		 * HTTP/1.1 bytes to store), chunking and gzip left in place. */
+		curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+		curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+		curl_easy_setopt(c, CURLOPT_HTTP_TRANSFER_DECODING, 0L);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+		curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+		curl_easy_setopt(c, CURLOPT_DEBUGDATA, h);
+		curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+	}
 	if (j->use_get)
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	else
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	curl_multi_add_handle(e->multi, c);
+}
+
+static void emit_capture(struct engine *e, struct handle *h, struct job *j, int status)
+{
+	struct lk_capture *cap = lk_xcalloc(1, sizeof *cap);
+	char *ip = NULL;
+	curl_easy_getinfo(h->easy, CURLINFO_PRIMARY_IP, &ip);
+	snprintf(cap->ip, sizeof cap->ip, "%s", ip ? ip : "");
+	cap->link = j->link;
+	cap->url = lk_xstrdup(j->url);
+	cap->http_status = status;
+	cap->date_ms = h->sent_at ? h->sent_at : lk_now_ms();
+	cap->request = h->req;
+	cap->header_len = h->head.len;
+	cap->response = h->head;
+	lk_buf_append(&cap->response, h->body.data, h->body.len);
+	cap->truncated = h->body_cut ? LK_CAPTURE_TRUNCATED_LENGTH : LK_CAPTURE_COMPLETE;
+	memset(&h->req, 0, sizeof h->req);
+	memset(&h->head, 0, sizeof h->head);
+	lk_buf_reset(&h->body);
+	e->o->capture_fn(e->o->capture_ctx, cap);
 }
 
 static void harvest(struct engine *e)
@@ -505,6 +594,8 @@ static void harvest(struct engine *e)
 		struct lk_result *r = &j->link->res;
 		if (code == CURLE_WRITE_ERROR && h->body_cut)
 			code = CURLE_OK; /* we stopped reading a large body on purpose */
+		if (h->capture && code == CURLE_OK && status > 0 && status < 400)
+			emit_capture(e, h, j, (int)status);
 		r->curl_code = (int)code;
 		r->method = j->use_get ? "GET" : "HEAD";
 		if (status > 0)
@@ -641,6 +732,9 @@ static void teardown(struct engine *e, size_t njobs)
 			if (e->multi)
 				curl_multi_remove_handle(e->multi, e->pool[i].easy);
 			curl_easy_cleanup(e->pool[i].easy);
+			lk_buf_free(&e->pool[i].req);
+			lk_buf_free(&e->pool[i].head);
+			lk_buf_free(&e->pool[i].body);
 		}
 	}
 	if (e->multi)
@@ -667,6 +761,7 @@ int lk_engine_run(const struct lk_engine_opts *o, struct lk_link **links, size_t
 		struct job *j = &jobs[i];
 		j->link = links[i];
 		j->url = lk_xstrdup(links[i]->url);
+		j->use_get = o->capture; /* the page is fetched anyway: skip HEAD */
 		if (lk_url_host_key(j->url, key, sizeof key) < 0) {
 			finish(&e, j, LK_STATUS_BROKEN, LK_REASON_INVALID_URL, "cannot parse host");
 			continue;

@@ -30,6 +30,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -213,6 +214,26 @@ class Ctx:
 
     def refused_url(self, path="/ok"):
         return "http://127.0.0.1:%d%s" % (free_port(), path)
+
+    def unanswered_url(self, path="/ok"):
+        """A loopback port whose accept queue is full: the kernel drops new
+        SYNs, so connecting hangs until the client's connect timeout."""
+        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(0)
+        port = lsock.getsockname()[1]
+        held = [lsock]
+        for _ in range(3):
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            c.setblocking(False)
+            try:
+                c.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            held.append(c)
+        self._cleanups.append(lambda: [x.close() for x in held])
+        time.sleep(0.05)
+        return "http://127.0.0.1:%d%s" % (port, path)
 
     def path(self, name):
         return os.path.join(self.tmp, name)
@@ -685,7 +706,31 @@ def _st_process_mode(t):
     t.true(s.proc.returncode is not None, "server process %d still running" % pid)
 
 
+def _st_tls(t):
+    s = t.server(tls=True)
+    t.true(s.base.startswith("https://"), "base " + s.base)
+    trusting = ssl.create_default_context(cadata=server.TEST_CERT_PEM)
+    c = http.client.HTTPSConnection("127.0.0.1", s.port, timeout=10, context=trusting)
+    try:
+        c.request("GET", "/redirect")
+        r = c.getresponse()
+        r.read()
+        t.eq((r.status, r.getheader("Location")), (301, s.url("/ok")), "https /redirect")
+    finally:
+        c.close()
+    c = http.client.HTTPSConnection("127.0.0.1", s.port, timeout=10,
+                                    context=ssl.create_default_context())
+    try:
+        c.request("GET", "/ok")
+        raise Failure("the self-signed certificate was trusted by default")
+    except ssl.SSLCertVerificationError:
+        pass
+    finally:
+        c.close()
+
+
 SELFTESTS = [
+    ("selftest_tls", _st_tls),
     ("selftest_simple_statuses", _st_simple_statuses),
     ("selftest_redirects", _st_redirects),
     ("selftest_head_405", _st_head_405),

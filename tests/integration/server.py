@@ -34,6 +34,9 @@ unless stated):
   /drop               closes the connection without answering
   /state/NAME         the status set by POST /__set/NAME?status=N (default 200)
 
+With tls=True (--tls) it speaks https with a self-signed certificate
+(TEST_CERT_PEM) that no client trusts.
+
 Control endpoints (neither logged nor counted):
 
   POST /__set/NAME?status=N   sets the answer of /state/NAME
@@ -54,7 +57,9 @@ import json
 import os
 import signal
 import socket
+import ssl
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +74,33 @@ GZIP_PLAIN = b"<!doctype html><title>gzip</title>" + b"<p>compressible text</p>\
 GZIP_BYTES = gzip.compress(GZIP_PLAIN, mtime=0)
 CHUNKS = [b"<!doctype html><title>chunked</title>\n", b"<p>part two</p>\n" * 50, b"<p>end</p>\n"]
 
+# A self-signed certificate for 127.0.0.1, ::1 and localhost (valid until
+# 2126), made for these tests with `openssl req -x509 -newkey ec ...`. It is
+# deliberately not trusted by anything: https checks without --insecure must
+# fail with reason tls.
+TEST_CERT_PEM = """\
+-----BEGIN CERTIFICATE-----
+MIIB+zCCAaKgAwIBAgIUYvulWeAdJeNFUuzdNqh9NPM+uXYwCgYIKoZIzj0EAwIw
+OzESMBAGA1UEAwwJMTI3LjAuMC4xMSUwIwYDVQQKDBxsaW5ra2VlcGVyIGludGVn
+cmF0aW9uIHRlc3RzMCAXDTI2MTEyNTIxMDMyNloYDzIxMjYxMTAxMjEwMzI2WjA7
+MRIwEAYDVQQDDAkxMjcuMC4wLjExJTAjBgNVBAoMHGxpbmtrZWVwZXIgaW50ZWdy
+YXRpb24gdGVzdHMwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASToG62XuiTuGnp
+XxZzEWvsYJuP/d1+w35LwKiKgQIHjFWltwZQUCgA3H1PXAWcM6aSuHOgKioqJLpu
+swI36Tbao4GBMH8wHQYDVR0OBBYEFPa4HlqGXjfGWKXt9C4tL0Z+PpQmMB8GA1Ud
+IwQYMBaAFPa4HlqGXjfGWKXt9C4tL0Z+PpQmMA8GA1UdEwEB/wQFMAMBAf8wLAYD
+VR0RBCUwI4cEfwAAAYcQAAAAAAAAAAAAAAAAAAAAAYIJbG9jYWxob3N0MAoGCCqG
+SM49BAMCA0cAMEQCIEKXsROYFRUVzxtSkvMLxrItiY2W5GZnGsF1bVcIGOFKAiAY
+VFsXMDqFyO2bZ4DZm6/0+Vj1iv8GxUT29HWAR0YL3w==
+-----END CERTIFICATE-----
+"""
+TEST_KEY_PEM = """\
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg6KxnX98fs3kGDpqc
+DLs0aFKFWRj9yv4dCG4WcOM2FEShRANCAASToG62XuiTuGnpXxZzEWvsYJuP/d1+
+w35LwKiKgQIHjFWltwZQUCgA3H1PXAWcM6aSuHOgKioqJLpuswI36Tba
+-----END PRIVATE KEY-----
+"""
+
 
 class State:
     """Everything the server remembers; shared by all handler threads."""
@@ -79,7 +111,7 @@ class State:
         self.reset()
 
     def reset(self):
-        with getattr(self, "lock", threading.Lock()):
+        with self.lock:
             self.log = []           # dicts, oldest first, at most log_limit
             self.requests = 0       # every logged request, even past log_limit
             self.counts = {}        # key -> {"count", "HEAD", "GET", ...}
@@ -169,7 +201,8 @@ class Handler(BaseHTTPRequestHandler):
         host, port = self.server.server_address[:2]
         if ":" in host:
             host = "[%s]" % host
-        return "http://%s:%d" % (host, port)
+        scheme = "https" if isinstance(self.request, ssl.SSLSocket) else "http"
+        return "%s://%s:%d" % (scheme, host, port)
 
     # -- routing ----------------------------------------------------------
 
@@ -309,6 +342,23 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024  # many parallel connects must not overflow the backlog
 
+    def handle_error(self, request, client_address):
+        # clients that reject the certificate or hang up mid-request are
+        # part of the tests, not errors worth a traceback
+        pass
+
+
+def _tls_context():
+    with tempfile.TemporaryDirectory(prefix="lk-test-tls-") as d:
+        cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+        with open(cert, "w") as f:
+            f.write(TEST_CERT_PEM)
+        with open(key, "w") as f:
+            f.write(TEST_KEY_PEM)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+    return ctx
+
 
 class _Server6(_Server):
     address_family = socket.AF_INET6
@@ -319,8 +369,9 @@ class TestServer:
 
     __test__ = False  # not a test case
 
-    def __init__(self, host="127.0.0.1", log_limit=50_000):
+    def __init__(self, host="127.0.0.1", log_limit=50_000, tls=False):
         self.host = host
+        self.tls = tls
         self.state = State(log_limit)
         self.httpd = None
         self.thread = None
@@ -330,6 +381,10 @@ class TestServer:
         cls = _Server6 if ":" in self.host else _Server
         self.httpd = cls((self.host, 0), Handler)
         self.httpd.state = self.state
+        if self.tls:
+            self.httpd.socket = _tls_context().wrap_socket(
+                self.httpd.socket, server_side=True,
+                do_handshake_on_connect=False)  # handshake in the handler thread
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever,
                                        kwargs={"poll_interval": 0.05},
@@ -355,7 +410,7 @@ class TestServer:
     @property
     def base(self):
         host = "[%s]" % self.host if ":" in self.host else self.host
-        return "http://%s:%d" % (host, self.port)
+        return "%s://%s:%d" % ("https" if self.tls else "http", host, self.port)
 
     def url(self, path):
         return self.base + path
@@ -394,11 +449,12 @@ def main(argv=None):
     ap.add_argument("--max-seconds", type=float, default=300.0,
                     help="exit after this long even if nobody stops the server")
     ap.add_argument("--log-limit", type=int, default=20_000)
+    ap.add_argument("--tls", action="store_true", help="https with the self-signed test certificate")
     args = ap.parse_args(argv)
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         ap.error("loopback only")
 
-    srv = TestServer(args.host, args.log_limit).start()
+    srv = TestServer(args.host, args.log_limit, args.tls).start()
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.port)

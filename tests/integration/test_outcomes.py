@@ -265,3 +265,29 @@ def test_mixed_run_reports_each_url_once_with_summary(t):
     sm = r.doc["summary"]
     t.eq((sm["total"], sm["ok"], sm["broken"], sm["excluded"], sm["cached"]),
          (4, 1, 3, 0, 0), "summary total/ok/broken/excluded/cached")
+
+
+def test_untrusted_certificate_is_tls(t):
+    s = t.server(tls=True)
+    url = s.url("/ok")
+    r = check_urls(t, [url], "--retries", "0")
+    t.exit_code(r, 1)
+    t.expect(r, url, "broken", "tls")
+    t.eq(s.total_requests, 0, "HTTP requests that got past the handshake")
+
+
+def test_insecure_accepts_untrusted_certificate(t):
+    s = t.server(tls=True)
+    url = s.url("/redirect")
+    r = check_urls(t, [url], "--insecure")
+    t.exit_code(r, 0)
+    t.expect(r, url, "ok", http_status=200, final_url=s.url("/ok"))
+
+
+def test_connect_timeout_is_timeout(t):
+    url = t.unanswered_url("/ok")
+    r = t.check(t.links_file([url]), "--connect-timeout", "500ms", "--timeout", "10s",
+                "--retries", "0")
+    t.exit_code(r, 1)
+    t.expect(r, url, "broken", "timeout")
+    t.true(r.secs < 5 * t.scale, "took %.1fs: --connect-timeout 500ms not applied" % r.secs)

@@ -107,7 +107,7 @@ def test_per_host_cap_limits_concurrent_requests(t):
 def test_concurrency_option_allows_parallel_requests(t):
     s = t.server()
     urls = [s.url("/slow?ms=300&i=%d" % i) for i in range(16)]
-    r = t.check(t.links_file(urls), "-j", "8", "--per-host", "8", *FAST)
+    r = t.check(t.links_file(urls), "--concurrency", "8", "--per-host", "8", *FAST)
     t.exit_code(r, 0)
     t.eq(r.doc["summary"]["ok"], 16, "summary.ok")
     t.true(s.max_inflight >= 4, "only %d requests at once with -j 8" % s.max_inflight)
