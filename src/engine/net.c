@@ -393,10 +393,12 @@ static void judge_status(struct engine *e, struct job *j, int status, long retry
 		retry_later(e, j, wait);
 		return;
 	}
-	if (!j->use_get) { /* HEAD 429 out of retries: GET gets one last word */
+	if (!j->use_get) {
+		/* HEAD 429 out of retries: GET gets one last word, after the wait
+		 * the server asked for. */
 		j->head_status = status;
 		j->use_get = 1;
-		lk_sched_enqueue(&e->sched, host, &j->item, 1);
+		lk_sched_enqueue_at(&e->sched, host, &j->item, lk_mono_ms() + wait);
 		return;
 	}
 	char msg[64];
