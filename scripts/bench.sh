@@ -467,8 +467,9 @@ facts() {
 	local cpu mem distro lkver commit dirty=""
 	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+	# shellcheck source=/dev/null
 	distro=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-?}")
-	lkver=$("$LK" --version 2>/dev/null | head -n1 || true)
+	lkver=$("$LK" --version 2>/dev/null | head -n1 | cut -d' ' -f1-2 || true)
 	commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
 	[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -n1)" ] && dirty=" + uncommitted changes"
 	{
@@ -488,8 +489,8 @@ facts() {
 			"$FAST" "$SLOW" "$REFUSED"
 		printf 'clients\tunpinned; each run under timeout %s s and GNU time; fd limit %s\n' "$TIMEOUT" "$NOFILE"
 		printf 'URL mix\t85 %% 200, 5 %% 404, 3 %% 500, 4 %% 301→200, 2 %% 301→404, 1 %% refused port (broken = last four, 11 %%)\n'
-		printf 'linkkeeper\tcheck --no-progress --format json -o FILE --db FRESH.db %s\n' "$(lk_settings C)"
-		printf 'curl\tcurl -Z --parallel-max C -s -L --max-redirs 10 --connect-timeout 10 --max-time 20 -w "%%{http_code} %%{url}" -K (url + output=/dev/null pairs); broken = final code not 2xx\n'
+		printf 'linkkeeper command\tcheck --no-progress --format json -o FILE --db FRESH.db %s\n' "$(lk_settings C)"
+		printf 'curl command\tcurl -Z --parallel-max C -s -L --max-redirs 10 --connect-timeout 10 --max-time 20 -w "%%{http_code} %%{url}" -K (url + output=/dev/null pairs); broken = final code not 2xx\n'
 		printf 'load average at start\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 	} >"$OUT/facts.tsv"
 }

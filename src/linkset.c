@@ -115,8 +115,10 @@ static const char *intern_file(struct lk_linkset *s, const char *file)
 		if (strcmp(s->files[i - 1], file) == 0)
 			return s->files[i - 1];
 	/* Capacity doubles at each power of two: the struct keeps no cap. */
-	if ((s->nfiles & (s->nfiles - 1)) == 0)
-		s->files = lk_xrealloc(s->files, (s->nfiles ? s->nfiles * 2 : 1) * sizeof *s->files);
+	if ((s->nfiles & (s->nfiles - 1)) == 0) {
+		size_t cap = s->nfiles ? s->nfiles * 2 : 1;
+		s->files = lk_xrealloc(s->files, cap * sizeof *s->files);
+	}
 	s->files[s->nfiles] = lk_xstrdup(file);
 	return s->files[s->nfiles++];
 }

@@ -18,6 +18,7 @@ static const struct lk_cmd *const commands[] = {
 	&lk_cmd_urls,
 	&lk_cmd_history,
 	&lk_cmd_report,
+	&lk_cmd_archive,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

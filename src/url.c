@@ -46,14 +46,18 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int is_scheme_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '-' || c == '.';
+}
+
 /* The scheme written at the start of raw ("ftp" of "ftp://x"), for error
  * messages; "" when raw does not start with one. */
 static void scheme_of(const char *raw, char *out, size_t outlen)
 {
 	size_t n = 0;
-	while (raw[n] && raw[n] != ':' && n + 1 < outlen &&
-	       (raw[n] == '+' || raw[n] == '-' || raw[n] == '.' ||
-	        (raw[n] >= '0' && raw[n] <= '9') || ((raw[n] | 0x20) >= 'a' && (raw[n] | 0x20) <= 'z')))
+	while (n + 1 < outlen && is_scheme_char(raw[n]))
 		n++;
 	if (raw[n] != ':')
 		n = 0;

@@ -13,6 +13,11 @@
  * On start it repairs what a killed run left: each *.warc.gz.open in dir is
  * cut back to its last complete record, the records it still holds are
  * indexed if the index lacks them, and the file is sealed (renamed).
+ *
+ * One archiver per folder at a time: it holds an exclusive lock on
+ * <dir>/.linkkeeper-archive.lock from start to finish (a second run would
+ * otherwise "repair" the first one's open file), and start fails when
+ * another process holds it.
  */
 #ifndef LINKKEEPER_ARCHIVER_H
 #define LINKKEEPER_ARCHIVER_H
@@ -27,7 +32,9 @@ struct lk_archiver_opts {
 	const char *dir;          /* archive folder, created when missing */
 	int64_t run_id;           /* the run the captures belong to */
 	int64_t warc_max_size;    /* roll the WARC file past this many bytes */
-	size_t queue_cap;         /* captures waiting at most (bounds memory) */
+	size_t queue_cap;         /* captures waiting at most (0: 64) */
+	size_t queue_bytes;       /* bytes of captures waiting at most (0: 256 MiB);
+	                           * a larger capture still passes, alone */
 	const char *user_agent;   /* for the warcinfo record */
 };
 
@@ -35,6 +42,7 @@ struct lk_archive_stats {
 	size_t responses;      /* response records written */
 	size_t revisits;       /* revisit records written */
 	size_t truncated;      /* captures cut at --max-page-size */
+	size_t failed;         /* captures that could not be archived */
 	size_t files;          /* WARC files written (closed) */
 	uint64_t bytes;        /* compressed bytes written this run */
 	size_t repaired_files; /* .open files repaired at start */
@@ -53,7 +61,9 @@ struct lk_archiver *lk_archiver_start(const struct lk_archiver_opts *o, char *er
 void lk_archiver_push(void *ctx, struct lk_capture *cap);
 
 /* Drains the queue, closes the WARC file, commits the index, joins the
- * thread and frees the archiver. Returns 0, or -1 with the first error. */
+ * thread and frees the archiver. Fills *st (may be NULL) in every case.
+ * Returns 0, or -1 with the first error when a capture could not be
+ * archived or indexed. */
 int lk_archiver_finish(struct lk_archiver *a, struct lk_archive_stats *st, char *err,
                        size_t errlen);
 

@@ -3,18 +3,32 @@
  * which URL. It lives in the history database (its own connection, so the
  * archive writer thread and the history writer thread each own one).
  *
- * Schema (created when missing):
+ * Schema (created when missing, next to the history's tables; it does not
+ * touch the history's user_version):
  *   warc_files(id, name UNIQUE, created_at, closed_at, bytes)
  *   captures(id, url, urlkey, ts14, warc_date, captured_at, record_type,
  *            http_status, mime, payload_digest, record_id UNIQUE,
  *            refers_to, refers_to_url, refers_to_date, file, offset,
  *            length, truncated, run_id)
+ *     url: the WARC-Target-URI exactly as written (lk_warc_uri_escape'd);
+ *          look URLs up in that form
+ *     urlkey: lk_surt(url), as warcio.js makes it
  *     record_type: response | revisit
+ *     mime: the HTTP Content-Type as warcio.js derives it
+ *          (lk_cdxj_http_mime), for revisits too; a CDXJ line prints
+ *          "warc/revisit" for a revisit instead
  *     refers_to: for a revisit, the record id of the original response
  *     file: the WARC file's name (relative to the archive folder)
  *     offset/length: the record's gzip member in that file
  *     captured_at: ms since the epoch; warc_date: RFC 3339 with fraction
- *   index captures(url, captured_at), captures(payload_digest, url)
+ *   index captures(url, captured_at), captures(payload_digest, url),
+ *         captures(urlkey, ts14)
+ *
+ * Connection: WAL, busy_timeout 5000, synchronous FULL (index commits are
+ * rare — one per batch of captures — and must not outlive a power cut less
+ * well than the WARC bytes they point at). A read-only connection on a
+ * database that has never archived anything is fine: every lookup answers
+ * "none".
  */
 #ifndef LINKKEEPER_CAPTURES_H
 #define LINKKEEPER_CAPTURES_H
@@ -61,6 +75,9 @@ int lk_captures_add(struct lk_captures *c, const struct lk_capture_row *row);
 int lk_captures_file_opened(struct lk_captures *c, const char *name, int64_t at_ms);
 int lk_captures_file_closed(struct lk_captures *c, const char *name, int64_t at_ms,
                             int64_t bytes);
+/* Drops the rows of file whose record starts at or after offset (what a
+ * repair cut away). Returns the number of rows dropped, or -1. */
+long lk_captures_forget_after(struct lk_captures *c, const char *file, int64_t offset);
 /* 1 if a record with this id is indexed, 0 if not, -1 on error. */
 int lk_captures_has_record(struct lk_captures *c, const char *record_id);
 
@@ -78,7 +95,9 @@ int lk_captures_find(struct lk_captures *c, const char *url, int64_t at_ms,
 int lk_captures_by_record_id(struct lk_captures *c, const char *record_id,
                              struct lk_capture_row *out);
 
-/* Every capture, ordered by url then captured_at (for exports). */
+/* Every capture, ordered by url then captured_at (for exports). fn returns
+ * 0 to go on, anything else to stop; the row is borrowed for the call.
+ * Returns the number of rows handed to fn, or -1 on error. */
 typedef int (*lk_capture_row_fn)(void *ctx, const struct lk_capture_row *row);
 long lk_captures_each(struct lk_captures *c, lk_capture_row_fn fn, void *ctx);
 

@@ -29,6 +29,10 @@ extern const struct lk_cmd lk_cmd_restore;
 extern const struct lk_cmd lk_cmd_cdx;
 extern const struct lk_cmd lk_cmd_export;
 
+/* `check`, and `archive` (archive = 1: as if --archive were given); usage
+ * is the text --help prints. Returns the exit status. */
+int lk_check_main(int argc, char **argv, const char *usage, int archive);
+
 /* Prints "linkkeeper: <message>\n" on stderr; returns LK_EXIT_ERROR. */
 int lk_cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -52,7 +52,7 @@ struct lk_result {
 	int64_t elapsed_ms;    /* from first request to verdict, backoff included */
 	int64_t checked_at_ms; /* wall clock of the verdict */
 	int64_t last_ok_ms;    /* for cached results: when it was last ok */
-	char *final_url;       /* where the redirect chain ended */
+	char *final_url;       /* where the redirect chain ended; NULL: the link's own URL */
 	struct lk_hop *hops;   /* redirect chain, nhops entries (excludes the final URL) */
 	size_t nhops;
 	char *error;           /* human-readable detail, or NULL */

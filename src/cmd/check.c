@@ -8,6 +8,11 @@
  * connection while the engine runs. When both are done, the history tells
  * which broken links fail the build (--fail-after, bot walls on links that
  * were fine before), and the chosen writer prints the run.
+ *
+ * Archiving (`archive`, or `check --archive`) adds a third thread: the
+ * engine then fetches every page with GET and hands each response below
+ * 400 to the archiver (archiver.h), which writes the WARC files and the
+ * capture index. `archive` is this same command with archiving on.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "linkkeeper/archiver.h"
 #include "linkkeeper/checkopts.h"
 #include "linkkeeper/cmd.h"
 #include "linkkeeper/engine.h"
@@ -64,6 +70,11 @@ static const char check_usage[] =
 	"  --fail-after N        fail only for links broken N runs in a row (1)\n"
 	"  --strict              also fail for bot walls and rate limits on links\n"
 	"                        that were ok before\n"
+	"Archiving (see 'linkkeeper help archive'):\n"
+	"  --archive             also save every page fetched into WARC files\n"
+	"  --archive-dir DIR     (default .linkkeeper/archive)\n"
+	"  --max-page-size SIZE  cut captured bodies here (50M)\n"
+	"  --warc-max-size SIZE  start a new WARC file past this size (1G)\n"
 	"\n"
 	"Exit status: 0 nothing broken, 1 broken links, 2 usage, input or runtime error.\n";
 
@@ -211,12 +222,57 @@ static int write_output(const struct lk_check_opts *o, const struct lk_run_view 
 	return 0;
 }
 
-static int cmd_check(int argc, char **argv)
+/* Starts the archiver for run_id and turns the engine's capture mode on. */
+static struct lk_archiver *start_archive(struct lk_check_opts *o, int64_t run_id)
+{
+	char err[512];
+	struct lk_archiver_opts ao = {
+		.db_path = lk_cmd_db_path(o->db),
+		.dir = o->archive_dir,
+		.run_id = run_id,
+		.warc_max_size = o->warc_max_size,
+		.user_agent = o->engine.user_agent,
+	};
+	struct lk_archiver *a = lk_archiver_start(&ao, err, sizeof err);
+	if (!a) {
+		lk_cmd_error("%s", err);
+		return NULL;
+	}
+	o->engine.capture = 1;
+	o->engine.max_page_size = o->max_page_size;
+	o->engine.capture_fn = lk_archiver_push;
+	o->engine.capture_ctx = a;
+	return a;
+}
+
+/* Finishes the archiver and says what it wrote, in one line on stderr.
+ * Returns 0, or -1 when something could not be archived (already said). */
+static int finish_archive(const struct lk_check_opts *o, struct lk_archiver *a)
+{
+	struct lk_archive_stats st;
+	char err[512];
+	int rc = lk_archiver_finish(a, &st, err, sizeof err);
+	fprintf(stderr,
+	        "archive: %zu responses, %zu revisits, %zu truncated, %.1f KiB in %zu WARC "
+	        "files in %s",
+	        st.responses, st.revisits, st.truncated, (double)st.bytes / 1024.0, st.files,
+	        o->archive_dir);
+	if (st.repaired_files)
+		fprintf(stderr, "; repaired %zu unfinished files (%llu bytes cut)", st.repaired_files,
+		        (unsigned long long)st.repaired_cut);
+	fputc('\n', stderr);
+	if (rc < 0)
+		lk_cmd_error("archive: %s", err);
+	return rc;
+}
+
+int lk_check_main(int argc, char **argv, const char *usage, int archive)
 {
 	struct lk_check_opts o;
 	struct lk_linkset set;
 	struct lk_history *h = NULL;
 	struct lk_link **net = NULL;
+	struct lk_archiver *archiver = NULL;
 	unsigned char *verdict = NULL;
 	int *streak = NULL;
 	char err[512];
@@ -224,13 +280,14 @@ static int cmd_check(int argc, char **argv)
 	int64_t t0 = lk_mono_ms();
 
 	lk_linkset_init(&set);
-	int first = lk_check_opts_parse(&o, argc, argv, check_usage);
+	int first = lk_check_opts_parse(&o, argc, argv, usage);
 	if (first == -2) {
 		rc = LK_EXIT_OK;
 		goto out;
 	}
 	if (first < 0)
 		goto out;
+	o.archive |= archive;
 	o.engine.progress = !o.no_progress && isatty(STDERR_FILENO);
 	if (extract_inputs(&o, argc, argv, first, &set) < 0)
 		goto out;
@@ -243,6 +300,8 @@ static int cmd_check(int argc, char **argv)
 		lk_cmd_error("cannot record the run: %s", lk_history_error(h));
 		goto out;
 	}
+	if (o.archive && !(archiver = start_archive(&o, run_id)))
+		goto out;
 	size_t nnet;
 	net = triage(&o, &set, h, &nnet);
 
@@ -255,6 +314,8 @@ static int cmd_check(int argc, char **argv)
 	int engine_rc = lk_engine_run(&o.engine, net, nnet, on_done, &ctx, err, sizeof err);
 	char werr[512] = "";
 	size_t failed_rows = lk_writer_finish(ctx.writer, werr, sizeof werr);
+	int archive_rc = archiver ? finish_archive(&o, archiver) : 0;
+	archiver = NULL;
 	if (engine_rc < 0) {
 		lk_cmd_error("%s", err);
 		goto out;
@@ -273,10 +334,12 @@ static int cmd_check(int argc, char **argv)
 	view.verdict = verdict;
 	view.streak = streak;
 	view.duration_ms = lk_mono_ms() - t0;
-	if (write_output(&o, &view, run_id) != 0)
+	if (write_output(&o, &view, run_id) != 0 || archive_rc != 0)
 		goto out;
 	rc = failing ? LK_EXIT_FOUND : LK_EXIT_OK;
 out:
+	if (archiver)
+		finish_archive(&o, archiver);
 	free(verdict);
 	free(streak);
 	free(net);
@@ -285,6 +348,11 @@ out:
 	lk_linkset_free(&set);
 	lk_check_opts_free(&o);
 	return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	return lk_check_main(argc, argv, check_usage, 0);
 }
 
 const struct lk_cmd lk_cmd_check = {

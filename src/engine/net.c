@@ -42,7 +42,9 @@ struct handle;
 struct job {
 	struct lk_sched_item item; /* first member: the scheduler hands it back */
 	struct lk_link *link;
-	char *url;            /* the current hop; owned */
+	struct job *next_free;
+	char *url;            /* the current hop: link->url, or owned after a redirect */
+	int url_owned;
 	int use_get;          /* HEAD was not accepted on this hop */
 	int head_status;      /* what HEAD answered on this hop, 0 if nothing */
 	int retries_used;     /* on this hop */
@@ -78,6 +80,11 @@ struct engine {
 	struct curl_slist *headers;
 	lk_engine_done_fn done;
 	void *ctx;
+	/* Jobs exist only for links inside the window: the rest of the input
+	 * waits as plain links, so memory does not grow with a job per URL. */
+	struct lk_link **links;
+	size_t nlinks, next_link, live_jobs, window;
+	struct job *free_jobs;
 	size_t total, remaining, broken;
 	uint64_t rng;
 	int64_t last_progress;
@@ -276,14 +283,26 @@ static void finish(struct engine *e, struct job *j, enum lk_status status, enum 
 	r->elapsed_ms = j->started ? lk_mono_ms() - j->started : 0;
 	r->checked_at_ms = lk_now_ms();
 	free(r->final_url);
-	r->final_url = j->url;
+	r->final_url = j->url_owned ? j->url : NULL; /* NULL: where it started */
 	j->url = NULL;
+	j->url_owned = 0;
 	free(r->error);
 	r->error = error && *error ? lk_xstrdup(error) : NULL;
 	if (status == LK_STATUS_BROKEN)
 		e->broken++;
 	e->remaining--;
 	e->done(e->ctx, j->link);
+	j->next_free = e->free_jobs;
+	e->free_jobs = j;
+	e->live_jobs--;
+}
+
+static void set_url(struct job *j, const char *url)
+{
+	if (j->url_owned)
+		free(j->url);
+	j->url = lk_xstrdup(url);
+	j->url_owned = 1;
 }
 
 static long backoff_ms(struct engine *e, int retry)
@@ -325,8 +344,7 @@ static void follow_redirect(struct engine *e, struct job *j, int status, const c
 	char key[512];
 	if (!lk_url_is_http(location)) {
 		lk_result_add_hop(r, j->url, status);
-		free(j->url);
-		j->url = lk_xstrdup(location);
+		set_url(j, location);
 		finish(e, j, LK_STATUS_BROKEN, LK_REASON_UNSUPPORTED_SCHEME,
 		       "redirect to a scheme other than http(s)");
 		return;
@@ -335,8 +353,7 @@ static void follow_redirect(struct engine *e, struct job *j, int status, const c
 	for (size_t i = 0; i < r->nhops && !loop; i++)
 		loop = strcmp(location, r->hops[i].url) == 0;
 	lk_result_add_hop(r, j->url, status);
-	free(j->url);
-	j->url = lk_xstrdup(location);
+	set_url(j, location);
 	if (loop) {
 		finish(e, j, LK_STATUS_BROKEN, LK_REASON_TOO_MANY_REDIRECTS, "redirect loop");
 		return;
@@ -657,16 +674,41 @@ static long next_wait_ms(struct engine *e, int64_t now)
 	return wait;
 }
 
+/* Turns links into queued jobs while the window has room. */
+static void feed(struct engine *e)
+{
+	const struct lk_engine_opts *o = e->o;
+	while (e->live_jobs < e->window && e->next_link < e->nlinks) {
+		char key[512];
+		struct job *j = e->free_jobs;
+		if (j)
+			e->free_jobs = j->next_free;
+		else
+			j = lk_xmalloc(sizeof *j);
+		memset(j, 0, sizeof *j);
+		j->link = e->links[e->next_link++];
+		j->url = j->link->url;
+		j->use_get = o->capture; /* the page is fetched anyway: skip HEAD */
+		e->live_jobs++;
+		if (lk_url_host_key(j->url, key, sizeof key) < 0) {
+			finish(e, j, LK_STATUS_BROKEN, LK_REASON_INVALID_URL, "cannot parse host");
+			continue;
+		}
+		lk_sched_enqueue(&e->sched, lk_sched_host(&e->sched, key), &j->item, 0);
+	}
+}
+
 static int loop(struct engine *e, char *err, size_t errlen)
 {
 	struct epoll_event ev[MAX_EVENTS];
 	while (e->remaining > 0) {
 		int64_t now = lk_mono_ms();
+		feed(e);
 		lk_sched_fire_timers(&e->sched, now);
 		struct lk_sched_item *it;
 		while ((it = lk_sched_next_ready(&e->sched, now)))
 			start(e, (struct job *)(void *)it);
-		if (lk_sched_idle(&e->sched)) {
+		if (lk_sched_idle(&e->sched) && e->next_link == e->nlinks) {
 			snprintf(err, errlen, "internal error: %zu links left with nothing to do",
 			         e->remaining);
 			return -1;
@@ -704,7 +746,9 @@ static int setup(struct engine *e, char *err, size_t errlen)
 	curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
 	/* Safety nets only: the scheduler already keeps within these. */
-	curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)o->concurrency);
+	/* Room for idle connections of hosts that are not busy right now, so
+	 * moving transfers between hosts does not evict warm connections. */
+	curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, (long)o->concurrency * 2);
 	curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)o->per_host);
 	size_t n = (size_t)o->concurrency;
 	e->pool = lk_xcalloc(n, sizeof *e->pool);
@@ -724,9 +768,8 @@ static int setup(struct engine *e, char *err, size_t errlen)
 	return 0;
 }
 
-static void teardown(struct engine *e, size_t njobs)
+static void teardown(struct engine *e)
 {
-	(void)njobs;
 	if (e->pool) {
 		for (size_t i = 0; i < (size_t)e->o->concurrency; i++) {
 			if (!e->pool[i].easy)
@@ -752,29 +795,22 @@ static void teardown(struct engine *e, size_t njobs)
 int lk_engine_run(const struct lk_engine_opts *o, struct lk_link **links, size_t n,
                   lk_engine_done_fn done, void *ctx, char *err, size_t errlen)
 {
-	struct engine e = {.o = o, .epfd = -1, .done = done, .ctx = ctx, .total = n, .remaining = n};
-	struct job *jobs = lk_xcalloc(n ? n : 1, sizeof *jobs);
+	struct engine e = {
+		.o = o, .epfd = -1, .done = done, .ctx = ctx, .total = n, .remaining = n,
+		.links = links, .nlinks = n,
+		.window = (size_t)o->concurrency * 64 > 65536 ? (size_t)o->concurrency * 64 : 65536,
+	};
 	int rc = -1;
 	lk_sched_init(&e.sched, o->concurrency, o->per_host);
 	if (setup(&e, err, errlen) < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		char key[512];
-		struct job *j = &jobs[i];
-		j->link = links[i];
-		j->url = lk_xstrdup(links[i]->url);
-		j->use_get = o->capture; /* the page is fetched anyway: skip HEAD */
-		if (lk_url_host_key(j->url, key, sizeof key) < 0) {
-			finish(&e, j, LK_STATUS_BROKEN, LK_REASON_INVALID_URL, "cannot parse host");
-			continue;
-		}
-		lk_sched_enqueue(&e.sched, lk_sched_host(&e.sched, key), &j->item, 0);
-	}
 	rc = loop(&e, err, errlen);
 out:
-	teardown(&e, n);
-	for (size_t i = 0; i < n; i++)
-		free(jobs[i].url);
-	free(jobs);
+	teardown(&e);
+	while (e.free_jobs) {
+		struct job *j = e.free_jobs;
+		e.free_jobs = j->next_free;
+		free(j);
+	}
 	return rc;
 }

@@ -277,7 +277,8 @@ static int visit(struct html_walk *w, GumboNode *node)
 	GumboTag tag = node->v.element.tag;
 	const char *name = link_attr(tag);
 	const char *value = name ? attr(node, name) : NULL;
-	const char *srcset = tag == GUMBO_TAG_IMG || tag == GUMBO_TAG_SOURCE ? attr(node, "srcset") : NULL;
+	int has_srcset = tag == GUMBO_TAG_IMG || tag == GUMBO_TAG_SOURCE;
+	const char *srcset = has_srcset ? attr(node, "srcset") : NULL;
 	unsigned line = node->v.element.start_pos.line ? node->v.element.start_pos.line : 1;
 	struct title t = {{0}, 0};
 	int rc = 0;

@@ -33,6 +33,7 @@
 #include "linkkeeper/url.h"
 #include "linkkeeper/util.h"
 
+#define URL_MAX 8192 /* as in text.c: longer destinations are skipped */
 #define TITLE_MAX 512
 
 struct md_walk {
@@ -76,7 +77,7 @@ struct title {
 
 static void title_add(struct title *t, const char *s)
 {
-	for (; *s && t->b.len <= TITLE_MAX; s++) {
+	for (; s && *s && t->b.len <= TITLE_MAX; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c <= 0x20 || c == 0x7F) {
 			t->space = t->b.len > 0;
@@ -135,7 +136,7 @@ static int on_link(struct md_walk *w, cmark_node *node)
 	struct title t = {{0}, 0};
 	struct lk_buf url = {0};
 	int rc;
-	if (!lk_url_is_http(dest))
+	if (!lk_url_is_http(dest) || strlen(dest) > URL_MAX)
 		return 0;
 	/* cmark keeps the spaces of "<https://x/a b>"; a browser sends %20. */
 	for (const char *p = dest; *p; p++) {

@@ -173,9 +173,10 @@ int lk_extract_path(const char *arg, const struct lk_extract_opts *opts, lk_link
 	struct stat st;
 	if (opts)
 		o = *opts;
-	if (strcmp(arg, "-") == 0)
-		return extract_file("-", o.format == LK_INPUT_AUTO ? LK_INPUT_TEXT : o.format, &o, fn,
-		                    ctx, err, errlen);
+	if (strcmp(arg, "-") == 0) {
+		enum lk_input_format format = o.format == LK_INPUT_AUTO ? LK_INPUT_TEXT : o.format;
+		return extract_file("-", format, &o, fn, ctx, err, errlen);
+	}
 	if (lk_url_is_http(arg))
 		return fn(ctx, arg, "<args>", 0, "");
 	if (stat(arg, &st) < 0) {

@@ -109,7 +109,8 @@ static void json_result(struct lk_buf *b, const struct lk_link *l, enum lk_verdi
 	else
 		lk_buf_puts(b, ", \"http_status\": null");
 	lk_buf_puts(b, ", \"final_url\": ");
-	json_redacted(b, r->final_url);
+	int requested = r->status == LK_STATUS_OK || r->status == LK_STATUS_BROKEN;
+	json_redacted(b, r->final_url ? r->final_url : requested ? l->url : NULL);
 	lk_buf_puts(b, ", \"redirects\": [");
 	for (size_t i = 0; i < r->nhops; i++) {
 		lk_buf_puts(b, i ? ", {\"url\": " : "{\"url\": ");

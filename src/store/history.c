@@ -584,12 +584,16 @@ static int upsert_url(struct lk_history *h, const char *url, const struct lk_res
 }
 
 static int insert_check(struct lk_history *h, int64_t url_id, int64_t run_id,
-                        const struct lk_result *res, int64_t checked_at)
+                        const struct lk_link *link, int64_t checked_at)
 {
+	const struct lk_result *res = &link->res;
 	sqlite3_stmt *st = stmt_get(h, ST_CHECK_INSERT);
 	if (!st)
 		return -1;
-	char *final_url = res->final_url ? lk_redact_url(res->final_url) : NULL;
+	/* The engine leaves final_url NULL when no redirect moved the link. */
+	int requested = res->status == LK_STATUS_OK || res->status == LK_STATUS_BROKEN;
+	const char *final_raw = res->final_url ? res->final_url : requested ? link->url : NULL;
+	char *final_url = final_raw ? lk_redact_url(final_raw) : NULL;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)url_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)run_id);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)checked_at);
@@ -646,7 +650,7 @@ static int record_rows(struct lk_history *h, int64_t run_id, const struct lk_lin
 	int64_t url_id = 0;
 	if (upsert_url(h, url, res, checked_at, &url_id) < 0)
 		return -1;
-	if (insert_check(h, url_id, run_id, res, checked_at) < 0)
+	if (insert_check(h, url_id, run_id, link, checked_at) < 0)
 		return -1;
 	return upsert_sources(h, url_id, run_id, link);
 }

@@ -568,6 +568,23 @@ static void test_markdown_destination_spaces_sent_as_percent_20(void **state)
 	found_free(&f);
 }
 
+static void test_markdown_title_cut_at_512_bytes(void **state)
+{
+	(void)state;
+	struct found f = {0};
+	struct lk_buf b = {0};
+	lk_buf_putc(&b, '[');
+	for (int i = 0; i < 300; i++)
+		lk_buf_puts(&b, "ab\n");
+	lk_buf_puts(&b, "](https://a.example/)\n");
+	markdown(b.data, &f);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(strlen(f.v[0].title), 512);
+	assert_memory_equal(f.v[0].title, "ab ab ab", 8);
+	found_free(&f);
+	lk_buf_free(&b);
+}
+
 /* ---- HTML ---------------------------------------------------------------- */
 
 static void test_html_fixture(void **state)
@@ -745,6 +762,39 @@ static void test_html_entities_decoded(void **state)
 	assert_int_equal(f.n, 1);
 	assert_occ(&f, 0, "https://a.example/?a=1&b=2&c=3", 1, "T\xC3\xA9l\xC3\xA9");
 	found_free(&f);
+}
+
+static void test_html_title_cut_at_utf8_boundary(void **state)
+{
+	(void)state;
+	struct found f = {0};
+	struct lk_buf b = {0};
+	lk_buf_puts(&b, "<a href=\"https://a.example/\">x");
+	for (int i = 0; i < 600; i++)
+		lk_buf_puts(&b, "\xC3\xA9");
+	lk_buf_puts(&b, "</a>");
+	html(b.data, NULL, &f);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(strlen(f.v[0].title), 511);
+	assert_memory_equal(f.v[0].title + 509, "\xC3\xA9", 2);
+	found_free(&f);
+	lk_buf_free(&b);
+}
+
+static void test_html_attribute_longer_than_8k_skipped(void **state)
+{
+	(void)state;
+	struct found f = {0};
+	struct lk_buf b = {0};
+	lk_buf_puts(&b, "<a href=\"https://a.example/");
+	for (int i = 0; i < 9000; i++)
+		lk_buf_putc(&b, 'x');
+	lk_buf_puts(&b, "\">long</a><a href=\"https://b.example/\">ok</a>");
+	html(b.data, NULL, &f);
+	assert_int_equal(f.n, 1);
+	assert_occ(&f, 0, "https://b.example/", 1, "ok");
+	found_free(&f);
+	lk_buf_free(&b);
 }
 
 /* ---- lk_extract_path ----------------------------------------------------- */
@@ -1187,6 +1237,7 @@ int main(void)
 		cmocka_unit_test(test_markdown_relative_and_mailto_skipped),
 		cmocka_unit_test(test_markdown_line_numbers_follow_soft_breaks),
 		cmocka_unit_test(test_markdown_destination_spaces_sent_as_percent_20),
+		cmocka_unit_test(test_markdown_title_cut_at_512_bytes),
 		cmocka_unit_test(test_html_fixture),
 		cmocka_unit_test(test_html_extracts_every_link_element),
 		cmocka_unit_test(test_html_relative_links_resolved_against_base),
@@ -1199,6 +1250,8 @@ int main(void)
 		cmocka_unit_test(test_html_srcset_candidates),
 		cmocka_unit_test(test_html_attribute_whitespace_cleaned),
 		cmocka_unit_test(test_html_entities_decoded),
+		cmocka_unit_test(test_html_title_cut_at_utf8_boundary),
+		cmocka_unit_test(test_html_attribute_longer_than_8k_skipped),
 		cmocka_unit_test(test_format_for_extensions),
 		cmocka_unit_test(test_path_missing_file_is_an_error),
 		cmocka_unit_test(test_path_url_argument_is_a_link),

@@ -116,7 +116,16 @@ static void test_url_normalize_rejects_bad_host_and_port(void **state)
 static void test_url_normalize_is_idempotent(void **state)
 {
 	(void)state;
-	assert_normalizes_to("https://example.com/a/b?c=d", "https://example.com/a/b?c=d");
+	char err[128] = "";
+	char *once = NULL, *twice = NULL;
+	assert_int_equal(lk_url_normalize("HTTPS://Bücher.Example:443/a/./b/../c?x=%7E#frag", &once, err,
+	                                  sizeof err),
+	                 0);
+	assert_string_equal(once, "https://xn--bcher-kva.example/a/c?x=%7E");
+	assert_int_equal(lk_url_normalize(once, &twice, err, sizeof err), 0);
+	assert_string_equal(twice, once);
+	free(once);
+	free(twice);
 }
 
 static void test_url_resolve_relative_paths(void **state)

@@ -1,0 +1,861 @@
+/*
+ * archiver.c — the archive writer thread of archiver.h: captures in, WARC
+ * records and capture-index rows out.
+ *
+ * Why a thread: hashing, gzip and fsync cost milliseconds per page, and the
+ * network thread must never wait for a disk. It only enqueues (two bounds:
+ * a count and a byte budget, so pages of up to --max-page-size cannot pile
+ * up in memory); this thread alone owns the open WARC file and its own
+ * SQLite connection.
+ *
+ * Per capture: sha256 of the body as received decides between a response
+ * and an identical-payload-digest revisit. The dedup source is the URL's
+ * latest complete original — first from memory (originals written earlier
+ * in this run, whose rows may not be committed yet), else from the index.
+ * A truncated capture is written with WARC-Truncated: length and never
+ * becomes a dedup source; an empty body is never deduplicated (the revisit
+ * would be no smaller). Then request + response|revisit + metadata go out
+ * through warc.h in one call, so a capture's records stay adjacent.
+ *
+ * Crash safety (archiving.md §8.6): index rows wait in memory until their
+ * records are on disk. A batch — BATCH_CAPTURES captures, BATCH_MS, or
+ * BATCH_BYTES of WARC — is closed by lk_warc_flush (write + fsync) and only
+ * then committed to SQLite. A SIGKILL therefore loses at most rows whose
+ * records are still in the file; the next start repairs every .open file
+ * (cut after the last complete gzip member), indexes the records the index
+ * lacks, drops rows that point past the cut, and seals it. Files are rolled
+ * once they reach warc_max_size; the batch is committed before the rename.
+ */
+#include "linkkeeper/archiver.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "linkkeeper/captures.h"
+#include "linkkeeper/cdxj.h"
+#include "linkkeeper/httpdecode.h"
+#include "linkkeeper/queue.h"
+#include "linkkeeper/surt.h"
+#include "linkkeeper/util.h"
+#include "linkkeeper/warc.h"
+
+#define DEFAULT_QUEUE_CAP 64
+#define DEFAULT_QUEUE_BYTES ((size_t)256 << 20)
+#define DEFAULT_WARC_MAX_SIZE ((int64_t)1 << 30)
+#define BATCH_CAPTURES 256
+#define BATCH_MS 500
+#define BATCH_BYTES ((int64_t)16 << 20)
+/* Sources listed in a metadata record; a link used everywhere (a site's
+ * own home page) would otherwise make a record of thousands of lines. */
+#define MAX_META_SOURCES 100
+#define LOCK_NAME ".linkkeeper-archive.lock"
+#define OPEN_SUFFIX ".open"
+#define RUN_PREFIX "linkkeeper-run-"
+/* Attempts at a file name nobody uses (serials after the first). */
+#define MAX_NAME_TRIES 1000
+
+/* A complete original response: what a revisit refers to. */
+struct original {
+	char *url; /* the WARC-Target-URI */
+	char record_id[LK_WARC_ID_SIZE];
+	char date[40];
+	char digest[LK_WARC_DIGEST_SIZE];
+	struct original *next; /* hash chain */
+};
+
+/* url -> latest original written by this run (chained hash table). */
+struct seen {
+	struct original **slots;
+	size_t nslots, n;
+};
+
+struct lk_archiver {
+	/* Fixed after start. */
+	char *dir;
+	char *user_agent;
+	char is_part_of[48];
+	int64_t run_id;
+	int64_t warc_max_size;
+	int lock_fd;
+
+	struct lk_queue q;
+	pthread_t thread;
+
+	/* The byte budget of the queue, guarded by mu. */
+	pthread_mutex_t mu;
+	pthread_cond_t room;
+	size_t queued_bytes, max_queued_bytes;
+
+	/* Everything below belongs to the thread between start and finish
+	 * (the join orders finish's reads after its writes). */
+	struct lk_captures *idx;
+	struct lk_warc_writer *w;        /* NULL until the first capture of a file */
+	char file[LK_WARC_FILENAME_SIZE]; /* its final name */
+	unsigned serial;
+	struct lk_capture_row *rows; /* index rows waiting for the next flush */
+	size_t nrows, rows_cap;
+	int64_t batch_deadline;  /* monotonic ms when the batch must be flushed */
+	int64_t batch_start_off; /* file offset when the batch began */
+	struct seen seen;
+	struct lk_archive_stats st;
+	int dead; /* the WARC writer failed: nothing more can be archived */
+	int errors;
+	char err[512];
+};
+
+/* Only its address matters: a value no caller can push by accident. */
+static char stop_marker;
+
+static void note_error(struct lk_archiver *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note_error(struct lk_archiver *a, const char *fmt, ...)
+{
+	if (a->errors++ == 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(a->err, sizeof a->err, fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* ---- originals seen this run ------------------------------------------- */
+
+static size_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static struct original *seen_get(const struct seen *s, const char *url)
+{
+	if (!s->nslots)
+		return NULL;
+	for (struct original *o = s->slots[hash_str(url) & (s->nslots - 1)]; o; o = o->next)
+		if (strcmp(o->url, url) == 0)
+			return o;
+	return NULL;
+}
+
+static void seen_grow(struct seen *s)
+{
+	size_t n = s->nslots ? s->nslots * 2 : 1024;
+	struct original **slots = lk_xcalloc(n, sizeof *slots);
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct original *o = s->slots[i];
+		while (o) {
+			struct original *next = o->next;
+			size_t k = hash_str(o->url) & (n - 1);
+			o->next = slots[k];
+			slots[k] = o;
+			o = next;
+		}
+	}
+	free(s->slots);
+	s->slots = slots;
+	s->nslots = n;
+}
+
+/* Remembers (or replaces) the latest original of url. */
+static void seen_put(struct seen *s, const char *url, const char *record_id, const char *date,
+                     const char *digest)
+{
+	struct original *o = seen_get(s, url);
+	if (!o) {
+		if (s->n + 1 > s->nslots)
+			seen_grow(s);
+		o = lk_xcalloc(1, sizeof *o);
+		o->url = lk_xstrdup(url);
+		size_t k = hash_str(url) & (s->nslots - 1);
+		o->next = s->slots[k];
+		s->slots[k] = o;
+		s->n++;
+	}
+	snprintf(o->record_id, sizeof o->record_id, "%s", record_id);
+	snprintf(o->date, sizeof o->date, "%s", date);
+	snprintf(o->digest, sizeof o->digest, "%s", digest);
+}
+
+static void seen_free(struct seen *s)
+{
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct original *o = s->slots[i];
+		while (o) {
+			struct original *next = o->next;
+			free(o->url);
+			free(o);
+			o = next;
+		}
+	}
+	free(s->slots);
+	memset(s, 0, sizeof *s);
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+static char *dir_path(const struct lk_archiver *a, const char *name)
+{
+	return lk_xasprintf("%s/%s", a->dir, name);
+}
+
+static int exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
+}
+
+/* Opens the next WARC file under a name neither sealed nor open yet. */
+static int open_file(struct lk_archiver *a)
+{
+	char werr[512] = "";
+	struct lk_warc_open_opts oo = {
+		.is_part_of = a->is_part_of,
+		.description = "pages and redirects captured while checking links",
+		.user_agent = a->user_agent,
+	};
+	for (int tries = 0; tries < MAX_NAME_TRIES; tries++) {
+		int64_t now = lk_now_ms();
+		if (lk_warc_filename(a->file, sizeof a->file, now, a->serial++) < 0)
+			break;
+		char *path = dir_path(a, a->file);
+		char *open_path = lk_xasprintf("%s" OPEN_SUFFIX, path);
+		int taken = exists(path) || exists(open_path);
+		int rc = taken ? -1 : lk_warc_open(path, &oo, &a->w, werr, sizeof werr);
+		free(open_path);
+		free(path);
+		if (taken)
+			continue;
+		if (rc < 0)
+			break;
+		a->batch_start_off = lk_warc_offset(a->w);
+		if (lk_captures_file_opened(a->idx, a->file, now) < 0)
+			note_error(a, "capture index: %s", lk_captures_error(a->idx));
+		return 0;
+	}
+	a->dead = 1;
+	note_error(a, "cannot start a WARC file in %s: %s", a->dir, *werr ? werr : "no free name");
+	return -1;
+}
+
+/* The writer failed on I/O: the file keeps its ".open" name for the next
+ * start to repair (its pending rows are dropped; repair indexes whatever
+ * records made it to disk). */
+static void abandon_file(struct lk_archiver *a)
+{
+	char cerr[512];
+	note_error(a, "writing %s/%s: %s", a->dir, a->file, lk_warc_error(a->w));
+	lk_warc_close(a->w, cerr, sizeof cerr);
+	a->w = NULL;
+	a->dead = 1;
+	for (size_t i = 0; i < a->nrows; i++)
+		lk_capture_row_clear(&a->rows[i]);
+	a->st.failed += a->nrows;
+	a->nrows = 0;
+}
+
+/* Syncs the WARC bytes, then commits the rows that point at them. */
+static void commit_batch(struct lk_archiver *a)
+{
+	if (!a->w || a->nrows == 0)
+		return;
+	if (lk_warc_flush(a->w) < 0) {
+		abandon_file(a);
+		return;
+	}
+	size_t bad = 0;
+	if (lk_captures_begin(a->idx) < 0) {
+		bad = a->nrows;
+	} else {
+		for (size_t i = 0; i < a->nrows; i++)
+			bad += lk_captures_add(a->idx, &a->rows[i]) < 0;
+		if (lk_captures_commit(a->idx) < 0)
+			bad = a->nrows;
+	}
+	if (bad)
+		note_error(a, "capture index: %zu rows lost: %s", bad, lk_captures_error(a->idx));
+	for (size_t i = 0; i < a->nrows; i++)
+		lk_capture_row_clear(&a->rows[i]);
+	a->nrows = 0;
+	a->batch_start_off = lk_warc_offset(a->w);
+}
+
+static void close_file(struct lk_archiver *a)
+{
+	if (!a->w)
+		return;
+	commit_batch(a);
+	if (!a->w)
+		return;
+	char cerr[512];
+	int64_t bytes = lk_warc_offset(a->w);
+	int rc = lk_warc_close(a->w, cerr, sizeof cerr);
+	a->w = NULL;
+	if (rc < 0) {
+		a->dead = 1;
+		note_error(a, "%s", cerr);
+		return;
+	}
+	a->st.files++;
+	a->st.bytes += (uint64_t)bytes;
+	if (lk_captures_file_closed(a->idx, a->file, lk_now_ms(), bytes) < 0)
+		note_error(a, "capture index: %s", lk_captures_error(a->idx));
+}
+
+static int batch_due(const struct lk_archiver *a)
+{
+	return a->w && a->nrows &&
+	       (a->nrows >= BATCH_CAPTURES || lk_mono_ms() >= a->batch_deadline ||
+	        lk_warc_offset(a->w) - a->batch_start_off >= BATCH_BYTES);
+}
+
+/* ---- one capture ---------------------------------------------------------- */
+
+/* The latest complete original of url whose payload has this digest.
+ * Returns 1 and fills *out, or 0 (none, another payload, or a lookup
+ * error: a response is always a correct answer). */
+static int find_original(struct lk_archiver *a, const char *url, const char *digest,
+                         struct original *out)
+{
+	const struct original *mem = seen_get(&a->seen, url);
+	if (mem) {
+		/* Newer than anything the index holds for url. */
+		if (strcmp(mem->digest, digest) != 0)
+			return 0;
+		*out = *mem;
+		return 1;
+	}
+	struct lk_capture_row row;
+	if (lk_captures_last_original(a->idx, url, &row) != 1)
+		return 0;
+	int ok = row.payload_digest && row.record_id && strcmp(row.payload_digest, digest) == 0 &&
+	         strlen(row.record_id) < sizeof out->record_id &&
+	         strlen(row.warc_date) < sizeof out->date;
+	if (ok) {
+		out->url = NULL;
+		snprintf(out->record_id, sizeof out->record_id, "%s", row.record_id);
+		snprintf(out->date, sizeof out->date, "%s", row.warc_date);
+		snprintf(out->digest, sizeof out->digest, "%s", digest);
+	}
+	lk_capture_row_clear(&row);
+	return ok;
+}
+
+/* The metadata lines of one capture, built up with meta_add. */
+struct meta {
+	struct lk_warc_field *f;
+	char **v; /* what f[i].value points at; owned */
+	size_t n;
+};
+
+static void meta_add(struct meta *m, const char *name, char *value)
+{
+	m->v[m->n] = value;
+	m->f[m->n] = (struct lk_warc_field){name, value};
+	m->n++;
+}
+
+/* What the check knew when the response arrived (a redirect hop comes
+ * before the link's verdict), and where the link was found. */
+static void build_meta(const struct lk_archiver *a, const struct lk_capture *cap,
+                       struct meta *m)
+{
+	const struct lk_link *l = cap->link;
+	size_t nsrc = l ? l->nsrc : 0;
+	size_t shown = nsrc < MAX_META_SOURCES ? nsrc : MAX_META_SOURCES;
+	m->f = lk_xcalloc(shown + 5, sizeof *m->f);
+	m->v = lk_xcalloc(shown + 5, sizeof *m->v);
+	m->n = 0;
+	meta_add(m, "x-linkkeeper-run", lk_xasprintf("%lld", (long long)a->run_id));
+	if (l && l->url)
+		meta_add(m, "x-linkkeeper-link", lk_xstrdup(l->url));
+	meta_add(m, "x-linkkeeper-hop", lk_xstrdup(cap->url));
+	meta_add(m, "x-linkkeeper-http-status", lk_xasprintf("%d", cap->http_status));
+	for (size_t i = 0; i < shown; i++) {
+		/* One JSON object per source: file names and titles may hold
+		 * anything, and JSON keeps the three values apart. */
+		struct lk_buf b = {0};
+		lk_buf_puts(&b, "{\"file\":");
+		lk_buf_json_string(&b, l->src[i].file);
+		lk_buf_printf(&b, ",\"line\":%u,\"title\":", l->src[i].line);
+		lk_buf_json_string(&b, l->src[i].title);
+		lk_buf_putc(&b, '}');
+		meta_add(m, "x-linkkeeper-source", lk_buf_detach(&b));
+	}
+	if (nsrc > shown)
+		meta_add(m, "x-linkkeeper-sources-omitted", lk_xasprintf("%zu", nsrc - shown));
+}
+
+static void meta_free(struct meta *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->v[i]);
+	free(m->v);
+	free(m->f);
+}
+
+static int head_complete(const char *p, size_t n)
+{
+	return (n >= 4 && memcmp(p + n - 4, "\r\n\r\n", 4) == 0) ||
+	       (n >= 2 && memcmp(p + n - 2, "\n\n", 2) == 0);
+}
+
+static int ip_ok(const char *ip)
+{
+	unsigned char addr[16];
+	return inet_pton(AF_INET, ip, addr) == 1 || inet_pton(AF_INET6, ip, addr) == 1;
+}
+
+static void queue_row(struct lk_archiver *a, const struct lk_capture_row *row)
+{
+	if (a->nrows == a->rows_cap) {
+		a->rows_cap = a->rows_cap ? a->rows_cap * 2 : 64;
+		a->rows = lk_xrealloc(a->rows, a->rows_cap * sizeof *a->rows);
+	}
+	if (a->nrows == 0)
+		a->batch_deadline = lk_mono_ms() + BATCH_MS;
+	a->rows[a->nrows++] = *row;
+}
+
+/* The index row of a response or revisit just written; takes uri. */
+static void add_row(struct lk_archiver *a, const struct lk_capture *cap, char *uri,
+                    const struct lk_warc_capture_result *res, const char *digest,
+                    const struct original *orig)
+{
+	struct lk_capture_row row = {0};
+	struct lk_http_head h;
+	row.url = uri;
+	row.urlkey = lk_surt_dup(uri);
+	lk_cdxj_timestamp(res->date, row.ts14);
+	snprintf(row.warc_date, sizeof row.warc_date, "%s", res->date);
+	row.captured_at = cap->date_ms;
+	snprintf(row.record_type, sizeof row.record_type, "%s", orig ? "revisit" : "response");
+	row.http_status = cap->http_status;
+	if (lk_http_parse_head(cap->response.data, cap->header_len, &h) == 0)
+		row.mime = lk_cdxj_http_mime(&h);
+	lk_http_head_free(&h);
+	row.payload_digest = lk_xstrdup(digest);
+	row.record_id = lk_xstrdup(res->response.id);
+	if (orig) {
+		row.refers_to = lk_xstrdup(orig->record_id);
+		row.refers_to_url = lk_xstrdup(uri);
+		row.refers_to_date = lk_xstrdup(orig->date);
+	}
+	row.file = lk_xstrdup(a->file);
+	row.offset = res->response.offset;
+	row.length = res->response.length;
+	if (cap->truncated != LK_CAPTURE_COMPLETE)
+		row.truncated = lk_xstrdup("length");
+	row.run_id = a->run_id;
+	queue_row(a, &row);
+}
+
+static void count_written(struct lk_archiver *a, const struct lk_capture *cap, int revisit)
+{
+	if (revisit)
+		a->st.revisits++;
+	else
+		a->st.responses++;
+	if (cap->truncated != LK_CAPTURE_COMPLETE)
+		a->st.truncated++;
+}
+
+/* Writes the records of one capture and queues its index row. */
+static void archive_capture(struct lk_archiver *a, const struct lk_capture *cap)
+{
+	if (a->dead || (!a->w && open_file(a) < 0)) {
+		a->st.failed++;
+		return;
+	}
+	const char *head = cap->response.data;
+	size_t head_len = cap->header_len;
+	if (!head || head_len > cap->response.len || !head_complete(head, head_len)) {
+		a->st.failed++;
+		note_error(a, "capture of %s has no complete response head", cap->url);
+		return;
+	}
+	const char *body = head + head_len;
+	size_t body_len = cap->response.len - head_len;
+	char *uri = lk_warc_uri_escape(cap->url);
+	char digest[LK_WARC_DIGEST_SIZE];
+	lk_warc_sha256(body, body_len, digest);
+
+	struct original orig;
+	int dup = cap->truncated == LK_CAPTURE_COMPLETE && body_len > 0 &&
+	          find_original(a, uri, digest, &orig);
+	struct lk_warc_revisit_of rv = {orig.record_id, uri, orig.date, orig.digest};
+	struct meta meta;
+	build_meta(a, cap, &meta);
+	struct lk_warc_capture wc = {
+		.target_uri = uri,
+		.date_ms = cap->date_ms,
+		.ip = ip_ok(cap->ip) ? cap->ip : NULL,
+		.request = cap->request.data,
+		.request_len = cap->request.len,
+		.resp_head = head,
+		.resp_head_len = head_len,
+		.resp_body = body,
+		.resp_body_len = body_len,
+		.truncated = cap->truncated != LK_CAPTURE_COMPLETE ? LK_WARC_TRUNC_LENGTH
+		                                                  : LK_WARC_TRUNC_NONE,
+		.revisit = dup ? &rv : NULL,
+		.meta = meta.f,
+		.n_meta = meta.n,
+	};
+	struct lk_warc_capture_result res;
+	int rc = lk_warc_write_capture(a->w, &wc, &res);
+	meta_free(&meta);
+	if (rc < 0) {
+		a->st.failed++;
+		/* An invalid capture leaves the writer usable; an I/O error
+		 * does not, and then a flush fails too. */
+		if (lk_warc_flush(a->w) == 0)
+			note_error(a, "capture of %s: %s", cap->url, lk_warc_error(a->w));
+		else
+			abandon_file(a);
+		free(uri);
+		return;
+	}
+	count_written(a, cap, dup);
+	if (!dup && cap->truncated == LK_CAPTURE_COMPLETE)
+		seen_put(&a->seen, uri, res.response.id, res.date, digest);
+	add_row(a, cap, uri, &res, digest, dup ? &orig : NULL);
+}
+
+/* ---- the thread ------------------------------------------------------------ */
+
+static size_t capture_bytes(const struct lk_capture *cap)
+{
+	return cap->request.len + cap->response.len;
+}
+
+static void release_bytes(struct lk_archiver *a, size_t n)
+{
+	pthread_mutex_lock(&a->mu);
+	a->queued_bytes -= n;
+	pthread_cond_broadcast(&a->room);
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* How long the next pop may wait: until the open batch is due, or for the
+ * stop marker when there is none (lk_archiver_finish always sends it). */
+static long pop_timeout(const struct lk_archiver *a)
+{
+	if (!a->nrows)
+		return -1;
+	int64_t left = a->batch_deadline - lk_mono_ms();
+	return left > 0 ? (long)left : 0;
+}
+
+static void *archiver_main(void *arg)
+{
+	struct lk_archiver *a = arg;
+	for (;;) {
+		void *item = lk_queue_pop(&a->q, pop_timeout(a));
+		if (item == &stop_marker)
+			break;
+		if (!item) {
+			commit_batch(a);
+			continue;
+		}
+		struct lk_capture *cap = item;
+		size_t n = capture_bytes(cap);
+		archive_capture(a, cap);
+		lk_capture_free(cap);
+		release_bytes(a, n);
+		if (a->w && lk_warc_offset(a->w) >= a->warc_max_size)
+			close_file(a);
+		else if (batch_due(a))
+			commit_batch(a);
+	}
+	close_file(a);
+	return NULL;
+}
+
+void lk_archiver_push(void *ctx, struct lk_capture *cap)
+{
+	struct lk_archiver *a = ctx;
+	size_t n = capture_bytes(cap);
+	pthread_mutex_lock(&a->mu);
+	/* An empty queue always takes the capture, however large it is. */
+	while (a->queued_bytes > 0 && a->queued_bytes + n > a->max_queued_bytes)
+		pthread_cond_wait(&a->room, &a->mu);
+	a->queued_bytes += n;
+	pthread_mutex_unlock(&a->mu);
+	if (lk_queue_push(&a->q, cap) < 0) {
+		lk_capture_free(cap);
+		release_bytes(a, n);
+	}
+}
+
+/* ---- repair of what a killed run left ------------------------------------- */
+
+/* The run id from a warcinfo block's "isPartOf: linkkeeper-run-N". */
+static int64_t warcinfo_run(const struct lk_warc_record *rec)
+{
+	const char *p = rec->block ? strstr((const char *)rec->block, "isPartOf: " RUN_PREFIX) : NULL;
+	if (!p)
+		return 0;
+	return strtoll(p + strlen("isPartOf: " RUN_PREFIX), NULL, 10);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? lk_xstrdup(s) : NULL;
+}
+
+/* The index row of a response or revisit record read back from name. */
+static void row_from_record(const struct lk_warc_record *rec, const char *name, int64_t run_id,
+                            struct lk_capture_row *row)
+{
+	struct lk_http_head h;
+	memset(row, 0, sizeof *row);
+	row->url = lk_xstrdup(rec->target_uri ? rec->target_uri : "");
+	row->urlkey = lk_surt_dup(row->url);
+	lk_cdxj_timestamp(rec->date, row->ts14);
+	snprintf(row->warc_date, sizeof row->warc_date, "%s", rec->date ? rec->date : "");
+	if (rec->date && lk_parse_time(rec->date, &row->captured_at) < 0)
+		row->captured_at = 0;
+	snprintf(row->record_type, sizeof row->record_type, "%s", rec->type_name);
+	if (lk_http_parse_head(rec->block, rec->block_len, &h) == 0) {
+		row->http_status = h.status > 0 ? h.status : 0;
+		row->mime = lk_cdxj_http_mime(&h);
+	}
+	lk_http_head_free(&h);
+	row->payload_digest = dup_or_null(rec->payload_digest);
+	row->record_id = lk_xstrdup(rec->record_id);
+	row->refers_to = dup_or_null(rec->refers_to);
+	row->refers_to_url = dup_or_null(rec->refers_to_target_uri);
+	row->refers_to_date = dup_or_null(rec->refers_to_date);
+	row->file = lk_xstrdup(name);
+	row->offset = rec->offset;
+	row->length = rec->length;
+	/* A revisit always says "length" (it keeps the head only); only a
+	 * response's truncation makes the capture incomplete. */
+	if (rec->type == LK_WARC_RESPONSE)
+		row->truncated = dup_or_null(rec->truncated);
+	row->run_id = run_id;
+}
+
+/* Indexes the response and revisit records of path the index lacks, and
+ * forgets rows that point at or past end (bytes the repair cut). */
+static int index_file(struct lk_archiver *a, const char *path, const char *name, int64_t end,
+                      char *err, size_t errlen)
+{
+	struct lk_warc_reader *r;
+	struct lk_warc_record rec = {0};
+	int64_t run_id = 0;
+	int rc, ret = -1;
+	if (lk_warc_reader_open(path, LK_HTTP_MAX_HEAD, &r, err, errlen) < 0)
+		return -1;
+	if (lk_captures_begin(a->idx) < 0)
+		goto db_fail;
+	if (lk_captures_forget_after(a->idx, name, end) < 0)
+		goto db_fail;
+	while ((rc = lk_warc_reader_next(r, &rec)) == 1) {
+		if (rec.type == LK_WARC_WARCINFO)
+			run_id = warcinfo_run(&rec);
+		if ((rec.type != LK_WARC_RESPONSE && rec.type != LK_WARC_REVISIT) || !rec.record_id)
+			continue;
+		int known = lk_captures_has_record(a->idx, rec.record_id);
+		if (known < 0)
+			goto db_fail;
+		if (known)
+			continue;
+		struct lk_capture_row row;
+		row_from_record(&rec, name, run_id, &row);
+		int added = lk_captures_add(a->idx, &row);
+		lk_capture_row_clear(&row);
+		if (added < 0)
+			goto db_fail;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", path, lk_warc_reader_error(r));
+		lk_captures_commit(a->idx); /* what was read is fine */
+		goto out;
+	}
+	if (lk_captures_commit(a->idx) < 0)
+		goto db_fail;
+	ret = 0;
+	goto out;
+db_fail:
+	snprintf(err, errlen, "capture index: %s", lk_captures_error(a->idx));
+	lk_captures_commit(a->idx);
+out:
+	lk_warc_record_free(&rec);
+	lk_warc_reader_close(r);
+	return ret;
+}
+
+/* Repairs, indexes and seals one "<name>.open" file of the folder. */
+static int recover_file(struct lk_archiver *a, const char *open_name, char *err, size_t errlen)
+{
+	char *open_path = dir_path(a, open_name);
+	char *name = lk_xstrndup(open_name, strlen(open_name) - strlen(OPEN_SUFFIX));
+	int64_t cut = 0;
+	size_t records = 0;
+	struct stat sb;
+	int ret = -1;
+	if (lk_warc_repair(open_path, &cut, &records, err, errlen) < 0)
+		goto out;
+	a->st.repaired_files++;
+	a->st.repaired_cut += (uint64_t)cut;
+	if (records == 0) {
+		/* Not even the warcinfo record made it: nothing to keep. */
+		if (unlink(open_path) < 0) {
+			snprintf(err, errlen, "cannot remove %s: %s", open_path, strerror(errno));
+			goto out;
+		}
+		if (lk_captures_forget_after(a->idx, name, 0) < 0) {
+			snprintf(err, errlen, "capture index: %s", lk_captures_error(a->idx));
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+	if (stat(open_path, &sb) < 0) {
+		snprintf(err, errlen, "%s: %s", open_path, strerror(errno));
+		goto out;
+	}
+	if (index_file(a, open_path, name, (int64_t)sb.st_size, err, errlen) < 0)
+		goto out;
+	if (lk_warc_seal(open_path, err, errlen) < 0)
+		goto out;
+	if (lk_captures_file_closed(a->idx, name, lk_now_ms(), (int64_t)sb.st_size) < 0) {
+		snprintf(err, errlen, "capture index: %s", lk_captures_error(a->idx));
+		goto out;
+	}
+	ret = 0;
+out:
+	free(name);
+	free(open_path);
+	return ret;
+}
+
+static int is_open_warc(const char *name)
+{
+	static const char suffix[] = ".warc.gz" OPEN_SUFFIX;
+	size_t n = strlen(name), k = sizeof suffix - 1;
+	return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+static int recover_dir(struct lk_archiver *a, char *err, size_t errlen)
+{
+	DIR *d = opendir(a->dir);
+	if (!d) {
+		snprintf(err, errlen, "cannot read archive folder %s: %s", a->dir, strerror(errno));
+		return -1;
+	}
+	struct dirent *e;
+	int rc = 0;
+	while (rc == 0 && (e = readdir(d)))
+		if (is_open_warc(e->d_name))
+			rc = recover_file(a, e->d_name, err, errlen);
+	closedir(d);
+	return rc;
+}
+
+/* ---- start and finish ------------------------------------------------------ */
+
+static int lock_dir(struct lk_archiver *a, char *err, size_t errlen)
+{
+	char *path = dir_path(a, LOCK_NAME);
+	a->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int rc = -1;
+	if (a->lock_fd < 0)
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	else if (flock(a->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		snprintf(err, errlen, "archive folder %s is in use by another linkkeeper run (%s)",
+		         a->dir, strerror(errno));
+	else
+		rc = 0;
+	free(path);
+	return rc;
+}
+
+static void archiver_free(struct lk_archiver *a)
+{
+	lk_captures_close(a->idx);
+	if (a->lock_fd >= 0)
+		close(a->lock_fd); /* releases the lock */
+	for (size_t i = 0; i < a->nrows; i++)
+		lk_capture_row_clear(&a->rows[i]);
+	free(a->rows);
+	seen_free(&a->seen);
+	free(a->dir);
+	free(a->user_agent);
+	free(a);
+}
+
+struct lk_archiver *lk_archiver_start(const struct lk_archiver_opts *o, char *err,
+                                      size_t errlen)
+{
+	struct lk_archiver *a = lk_xcalloc(1, sizeof *a);
+	a->lock_fd = -1;
+	a->dir = lk_xstrdup(o->dir && *o->dir ? o->dir : ".");
+	a->user_agent = o->user_agent ? lk_xstrdup(o->user_agent) : NULL;
+	a->run_id = o->run_id;
+	snprintf(a->is_part_of, sizeof a->is_part_of, RUN_PREFIX "%lld", (long long)o->run_id);
+	a->warc_max_size = o->warc_max_size > 0 ? o->warc_max_size : DEFAULT_WARC_MAX_SIZE;
+	a->max_queued_bytes = o->queue_bytes ? o->queue_bytes : DEFAULT_QUEUE_BYTES;
+
+	if (lk_mkdir_p(a->dir) < 0) {
+		snprintf(err, errlen, "cannot create archive folder %s: %s", a->dir, strerror(errno));
+		goto fail;
+	}
+	if (lock_dir(a, err, errlen) < 0)
+		goto fail;
+	if (lk_captures_open(o->db_path, 0, &a->idx, err, errlen) < 0)
+		goto fail;
+	if (recover_dir(a, err, errlen) < 0)
+		goto fail;
+	lk_queue_init(&a->q, o->queue_cap ? o->queue_cap : DEFAULT_QUEUE_CAP);
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->room, NULL);
+	if (pthread_create(&a->thread, NULL, archiver_main, a) != 0) {
+		snprintf(err, errlen, "cannot start the archive thread");
+		pthread_cond_destroy(&a->room);
+		pthread_mutex_destroy(&a->mu);
+		lk_queue_destroy(&a->q);
+		goto fail;
+	}
+	return a;
+fail:
+	archiver_free(a);
+	return NULL;
+}
+
+int lk_archiver_finish(struct lk_archiver *a, struct lk_archive_stats *st, char *err,
+                       size_t errlen)
+{
+	lk_queue_push(&a->q, &stop_marker);
+	lk_queue_close(&a->q);
+	pthread_join(a->thread, NULL);
+	if (st)
+		*st = a->st;
+	int rc = a->errors || a->st.failed ? -1 : 0;
+	if (err && errlen) {
+		if (a->errors)
+			snprintf(err, errlen, "%s", a->err);
+		else if (a->st.failed)
+			snprintf(err, errlen, "%zu captures could not be archived", a->st.failed);
+		else
+			err[0] = '\0';
+	}
+	lk_queue_destroy(&a->q);
+	pthread_cond_destroy(&a->room);
+	pthread_mutex_destroy(&a->mu);
+	archiver_free(a);
+	return rc;
+}
