@@ -267,6 +267,10 @@ static int load_page(struct lk_captures *c, const char *archive_dir,
 		goto out;
 	out->truncated = (revisit ? out->original.truncated : page->truncated) != NULL;
 	if (o->head_only) {
+		/* Still make sure the original is where the index says. */
+		if (revisit && lk_restore_read_capture(archive_dir, &out->original, LK_HTTP_MAX_HEAD,
+		                                       &orig, err, errlen) != 0)
+			goto out;
 		rc = 0;
 		goto out;
 	}
