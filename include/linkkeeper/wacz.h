@@ -6,7 +6,7 @@
  * compressed, so a CDXJ offset plus the member's offset in the zip is a
  * gzip member a reader can fetch with one range request):
  *
- *   archive/*.warc.gz          the WARC data
+ *   archive/NAME.warc.gz       the WARC data
  *   indexes/index.cdxj         CDXJ of those files (cdxj.h), sorted, with
  *                              offsets into the packaged files
  *   pages/pages.jsonl          {"format": "json-pages-1.0", …} then one

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,9 +309,8 @@ static int build_index(struct pkg *p, struct member *m)
 	lk_cdxj_lines_sort(&lines);
 	for (size_t i = 0; i < lines.n; i++)
 		lk_buf_puts(&m->mem, lines.v[i]);
-	size_t n = lines.n;
 	lk_cdxj_lines_free(&lines);
-	return rc == 0 ? (int)(n > 0 || p->n_m == 0 ? 0 : 0) : -1;
+	return rc == 0 ? 0 : -1;
 }
 
 static void json_time(struct lk_buf *b, int64_t ms)
@@ -610,13 +610,12 @@ int lk_wacz_write(const char *path, const struct lk_wacz_opts *o, struct lk_wacz
 	lk_buf_append(&pages->mem, p.pages.data, p.pages.len);
 
 	char *zip_path = lk_xasprintf("%s/package.wacz", p.work);
-	if (write_zip(&p, zip_path, now) != 0 || rename(zip_path, path) != 0) {
-		if (errno && !*err)
-			fail(&p, "cannot write %s: %s", path, strerror(errno));
-		free(zip_path);
-		goto out;
-	}
+	int zrc = write_zip(&p, zip_path, now);
+	if (zrc == 0 && rename(zip_path, path) != 0)
+		zrc = fail(&p, "cannot write %s: %s", path, strerror(errno));
 	free(zip_path);
+	if (zrc != 0)
+		goto out;
 	struct stat sb;
 	st->bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
 	st->warc_files = n_warcs;
