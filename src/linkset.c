@@ -39,6 +39,10 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
+/* URL lists have no titles: their occurrences share this empty one
+ * instead of a million one-byte allocations. Never freed, never written. */
+static char no_title[1];
+
 void lk_linkset_init(struct lk_linkset *s)
 {
 	memset(s, 0, sizeof *s);
@@ -49,7 +53,8 @@ void lk_linkset_free(struct lk_linkset *s)
 	for (size_t i = 0; i < s->n; i++) {
 		struct lk_link *l = &s->links[i];
 		for (size_t j = 0; j < l->nsrc; j++)
-			free(l->src[j].title);
+			if (l->src[j].title != no_title)
+				free(l->src[j].title);
 		free(l->src);
 		free(l->url);
 		free(l->error);
@@ -149,13 +154,14 @@ static size_t new_link(struct lk_linkset *s, char *key, char *error)
 
 static void add_source(struct lk_link *l, const char *file, unsigned line, const char *title)
 {
+	/* Most links occur once: start with room for one occurrence. */
 	if (l->nsrc == l->src_cap) {
-		l->src_cap = l->src_cap ? l->src_cap * 2 : 2;
+		l->src_cap = l->src_cap ? l->src_cap * 2 : 1;
 		l->src = lk_xrealloc(l->src, l->src_cap * sizeof *l->src);
 	}
 	l->src[l->nsrc].file = file;
 	l->src[l->nsrc].line = line;
-	l->src[l->nsrc].title = lk_xstrdup(title ? title : "");
+	l->src[l->nsrc].title = title && *title ? lk_xstrdup(title) : no_title;
 	l->nsrc++;
 }
 

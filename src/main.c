@@ -19,6 +19,9 @@ static const struct lk_cmd *const commands[] = {
 	&lk_cmd_history,
 	&lk_cmd_report,
 	&lk_cmd_archive,
+	&lk_cmd_restore,
+	&lk_cmd_cdx,
+	&lk_cmd_export,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

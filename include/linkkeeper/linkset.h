@@ -21,7 +21,7 @@
 struct lk_source {
 	const char *file;  /* interned in the set; borrowed */
 	unsigned line;
-	char *title;       /* owned */
+	char *title;       /* owned, or a shared empty string: never write through it */
 };
 
 struct lk_link {

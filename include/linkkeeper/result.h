@@ -47,8 +47,8 @@ struct lk_result {
 	enum lk_reason reason;
 	int http_status;       /* last HTTP status seen, 0 if none */
 	int curl_code;         /* CURLcode of the last attempt */
-	const char *method;    /* "HEAD" or "GET" (static string), NULL if none sent */
 	int attempts;          /* requests sent for the final hop, retries included */
+	const char *method;    /* "HEAD" or "GET" (static string), NULL if none sent */
 	int64_t elapsed_ms;    /* from first request to verdict, backoff included */
 	int64_t checked_at_ms; /* wall clock of the verdict */
 	int64_t last_ok_ms;    /* for cached results: when it was last ok */

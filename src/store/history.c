@@ -353,7 +353,7 @@ static int open_connection(struct lk_history *h, const char *path, int flags)
  * power cut may lose the last commits, never corrupt the file). */
 static const char pragmas_common[] = "PRAGMA busy_timeout = 5000;"
                                      "PRAGMA foreign_keys = ON;"
-                                     "PRAGMA cache_size = -65536;"
+                                     "PRAGMA cache_size = -16384;" /* 16 MiB: bounded memory for a million URLs */
                                      "PRAGMA temp_store = MEMORY;";
 static const char pragmas_rw[] = "PRAGMA journal_mode = WAL;"
                                  "PRAGMA synchronous = NORMAL;";

@@ -33,6 +33,11 @@ unless stated):
   /pdf                200, application/pdf
   /drop               closes the connection without answering
   /state/NAME         the status set by POST /__set/NAME?status=N (default 200)
+  /page/NAME?size=N&ms=M
+                      200 text/html, about N bytes (default 20000, at most
+                      1 MiB) of seeded noise that gzip barely shrinks, the
+                      same for the same NAME and version; waits M ms first
+                      (at most 10 s); POST /__page/NAME?version=V changes it
 
 With tls=True (--tls) it speaks https with a self-signed certificate
 (TEST_CERT_PEM) that no client trusts.
@@ -40,6 +45,7 @@ With tls=True (--tls) it speaks https with a self-signed certificate
 Control endpoints (neither logged nor counted):
 
   POST /__set/NAME?status=N   sets the answer of /state/NAME
+  POST /__page/NAME?version=V sets the version of /page/NAME (default 0)
   /__reset                    clears the log, counters and states
   /__stats                    JSON {"requests", "inflight", "max_inflight"}
   /__log                      JSON list of logged requests
@@ -55,6 +61,7 @@ import argparse
 import gzip
 import json
 import os
+import random
 import signal
 import socket
 import ssl
@@ -62,6 +69,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -72,6 +80,11 @@ PDF_BYTES = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
              b"trailer\n<< /Root 1 0 R >>\n%%EOF\n")
 GZIP_PLAIN = b"<!doctype html><title>gzip</title>" + b"<p>compressible text</p>\n" * 200
 GZIP_BYTES = gzip.compress(GZIP_PLAIN, mtime=0)
+# /page/NAME bodies are slices of this: seeded, printable, and about as hard
+# to compress as prose, so archive sizes in the tests mean something.
+_NOISE_ALPHABET = b"abcdefghijklmnopqrstuvwxyz      \n"
+PAGE_NOISE = random.Random(20261125).randbytes(1 << 20).translate(
+    bytes(_NOISE_ALPHABET[i % len(_NOISE_ALPHABET)] for i in range(256)))
 CHUNKS = [b"<!doctype html><title>chunked</title>\n", b"<p>part two</p>\n" * 50, b"<p>end</p>\n"]
 
 # A self-signed certificate for 127.0.0.1, ::1 and localhost (valid until
@@ -243,6 +256,14 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.states[name] = status
             return self._send(200, "set %s %d\n" % (name, status))
+        if path.startswith("/__page/"):
+            try:
+                version = int(query.get("version", ["0"])[0])
+            except ValueError:
+                return self._send(400, "bad version\n")
+            with state.lock:
+                state.states["page:" + path[len("/__page/"):]] = version
+            return self._send(200, "page version %d\n" % version)
         if path == "/__reset":
             state.reset()
             return self._send(200, "reset\n")
@@ -334,7 +355,24 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 status = state.states.get(name, 200)
             return self._send(status, "state %s is %d\n" % (name, status))
+        if path.startswith("/page/"):
+            return self._page(state, path[len("/page/"):], query)
         return self._send(404, "no such scenario\n")
+
+    def _page(self, state, name, query):
+        try:
+            size = max(0, min(int(query.get("size", ["20000"])[0]), len(PAGE_NOISE)))
+            ms = max(0, min(int(query.get("ms", ["0"])[0]), MAX_SLEEP_MS))
+        except ValueError:
+            return self._send(400, "bad size or ms\n")
+        if ms:
+            time.sleep(ms / 1000.0)
+        with state.lock:
+            version = state.states.get("page:" + name, 0)
+        head = "<!doctype html><title>%s v%d</title><pre>\n" % (name, version)
+        start = zlib.crc32(head.encode()) % (len(PAGE_NOISE) - size + 1)
+        body = head.encode() + PAGE_NOISE[start:start + size] + b"</pre>\n"
+        return self._send(200, body, ctype="text/html; charset=utf-8")
 
 
 class _Server(ThreadingHTTPServer):
