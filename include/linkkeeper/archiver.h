@@ -8,7 +8,9 @@
  * identical-payload-digest revisit), writes request + response|revisit +
  * metadata through warc.h into <dir>/linkkeeper-<ts>-<serial>.warc.gz.open,
  * rolls files at warc_max_size, and records every response/revisit in the
- * capture index (captures.h) after the WARC bytes are flushed and synced.
+ * capture index (captures.h) after the WARC bytes are flushed and synced
+ * (the commits happen on a second thread, so a busy database never stalls
+ * the archive thread).
  *
  * On start it repairs what a killed run left: each *.warc.gz.open in dir is
  * cut back to its last complete record, the records it still holds are

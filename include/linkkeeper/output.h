@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "linkkeeper/archiver.h"
 #include "linkkeeper/history.h"
 #include "linkkeeper/linkset.h"
 
@@ -28,6 +29,7 @@ struct lk_run_view {
 	const int *streak;            /* set->n consecutive failures from the history, or NULL */
 	struct lk_run_counts counts;
 	int64_t duration_ms;
+	const struct lk_archive_stats *archive; /* when archiving, else NULL */
 };
 
 void lk_output_text(const struct lk_run_view *v, FILE *out);

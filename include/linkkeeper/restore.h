@@ -91,8 +91,10 @@ void lk_restored_free(struct lk_restored *r);
 /* Finds the page of url (as given: it is escaped here, not normalised).
  * Returns 1 and fills *out; 0 when there is no (usable) capture, with the
  * reason in err; -1 on an error (database, missing or damaged WARC file,
- * index pointing at the wrong record), message in err. out is safe to free
- * in every case. */
+ * index pointing at the wrong record), message in err. On 0 without
+ * want_ok, out->chain keeps the captures walked before the chain broke (a
+ * hop without a capture, too many hops). out is safe to free in every
+ * case. */
 int lk_restore_find(struct lk_captures *c, const char *archive_dir, const char *url,
                     const struct lk_restore_opts *o, struct lk_restored *out, char *err,
                     size_t errlen);

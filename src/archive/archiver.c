@@ -5,8 +5,7 @@
  * Why a thread: hashing, gzip and fsync cost milliseconds per page, and the
  * network thread must never wait for a disk. It only enqueues (two bounds:
  * a count and a byte budget, so pages of up to --max-page-size cannot pile
- * up in memory); this thread alone owns the open WARC file and its own
- * SQLite connection.
+ * up in memory); the archive thread alone owns the open WARC file.
  *
  * Per capture: sha256 of the body as received decides between a response
  * and an identical-payload-digest revisit. The dedup source is the URL's
@@ -20,11 +19,21 @@
  * Crash safety (archiving.md §8.6): index rows wait in memory until their
  * records are on disk. A batch — BATCH_CAPTURES captures, BATCH_MS, or
  * BATCH_BYTES of WARC — is closed by lk_warc_flush (write + fsync) and only
- * then committed to SQLite. A SIGKILL therefore loses at most rows whose
+ * then handed to the indexer. A SIGKILL therefore loses at most rows whose
  * records are still in the file; the next start repairs every .open file
  * (cut after the last complete gzip member), indexes the records the index
  * lacks, drops rows that point past the cut, and seals it. Files are rolled
- * once they reach warc_max_size; the batch is committed before the rename.
+ * once they reach warc_max_size; the rows of a file are committed before
+ * its rename (a barrier through the indexer), so a sealed file is always
+ * fully indexed.
+ *
+ * The indexer is a second thread with the write connection. Why: the
+ * history writer (history.h) holds SQLite's write lock for up to its batch
+ * time while results stream in, so a BEGIN IMMEDIATE here waits that long;
+ * on the archive thread that wait would stall the queue and then the
+ * network thread. The indexer takes the wait instead and commits whatever
+ * batches arrived meanwhile in one transaction. Dedup lookups are reads and
+ * use the archive thread's own connection (WAL: readers never wait).
  */
 #include "linkkeeper/archiver.h"
 
@@ -96,13 +105,23 @@ struct lk_archiver {
 	pthread_cond_t room;
 	size_t queued_bytes, max_queued_bytes;
 
-	/* Everything below belongs to the thread between start and finish
-	 * (the join orders finish's reads after its writes). */
-	struct lk_captures *idx;
+	/* The indexer: its queue of struct ix_msg, and what only it touches
+	 * between start and finish (the join orders finish's reads). */
+	struct lk_queue ixq;
+	pthread_t ix_thread;
+	int ix_started;
+	struct lk_captures *idx; /* the write connection (repair uses it before) */
+	size_t ix_lost;          /* rows that could not be committed */
+	int ix_errors;
+	char ix_err[512];
+
+	/* Everything below belongs to the archive thread between start and
+	 * finish (the join orders finish's reads after its writes). */
+	struct lk_captures *lookup; /* dedup reads */
 	struct lk_warc_writer *w;        /* NULL until the first capture of a file */
 	char file[LK_WARC_FILENAME_SIZE]; /* its final name */
 	unsigned serial;
-	struct lk_capture_row *rows; /* index rows waiting for the next flush */
+	struct lk_capture_row *rows; /* index rows waiting for the next flush; owned */
 	size_t nrows, rows_cap;
 	int64_t batch_deadline;  /* monotonic ms when the batch must be flushed */
 	int64_t batch_start_off; /* file offset when the batch began */
@@ -216,6 +235,168 @@ static int exists(const char *path)
 	return stat(path, &sb) == 0;
 }
 
+/* ---- the indexer ---------------------------------------------------------- */
+
+enum ix_kind {
+	IX_ROWS,        /* add rows */
+	IX_FILE_OPENED, /* warc_files: a file was started */
+	IX_FILE_CLOSED, /* warc_files: a file was sealed */
+	IX_BARRIER,     /* wake the sender once everything before is committed */
+	IX_STOP,        /* commit and end the thread */
+};
+
+/* Wakes its waiter once the indexer has committed what came before it. */
+struct barrier {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int done;
+};
+
+struct ix_msg {
+	enum ix_kind kind;
+	struct lk_capture_row *rows; /* IX_ROWS: owned, nrows of them */
+	size_t nrows;
+	char name[LK_WARC_FILENAME_SIZE];
+	int64_t at_ms, bytes;
+	struct barrier *barrier; /* IX_BARRIER: the sender's */
+};
+
+/* Messages committed in one transaction at most, and waiting at most. */
+#define IX_MAX_MSGS 256
+#define IX_QUEUE_CAP 64
+
+static void ix_error(struct lk_archiver *a, const char *what)
+{
+	if (a->ix_errors++ == 0)
+		snprintf(a->ix_err, sizeof a->ix_err, "capture index: %s: %s", what,
+		         lk_captures_error(a->idx));
+}
+
+/* Applies one message inside the open transaction; returns rows that
+ * failed. */
+static size_t ix_apply(struct lk_archiver *a, const struct ix_msg *m)
+{
+	size_t bad = 0;
+	switch (m->kind) {
+	case IX_ROWS:
+		for (size_t i = 0; i < m->nrows; i++)
+			bad += lk_captures_add(a->idx, &m->rows[i]) < 0;
+		if (bad)
+			ix_error(a, "cannot add capture");
+		break;
+	case IX_FILE_OPENED:
+		if (lk_captures_file_opened(a->idx, m->name, m->at_ms) < 0)
+			ix_error(a, m->name);
+		break;
+	case IX_FILE_CLOSED:
+		if (lk_captures_file_closed(a->idx, m->name, m->at_ms, m->bytes) < 0)
+			ix_error(a, m->name);
+		break;
+	default:
+		break;
+	}
+	return bad;
+}
+
+static void ix_free(struct ix_msg *m)
+{
+	for (size_t i = 0; i < m->nrows; i++)
+		lk_capture_row_clear(&m->rows[i]);
+	free(m->rows);
+	free(m);
+}
+
+/* One transaction for msgs[0..n); then barriers are released. Returns 1
+ * when an IX_STOP was among them. */
+static int ix_commit(struct lk_archiver *a, struct ix_msg **msgs, size_t n)
+{
+	size_t rows = 0, bad = 0;
+	int stop = 0;
+	for (size_t i = 0; i < n; i++) {
+		rows += msgs[i]->nrows;
+		stop |= msgs[i]->kind == IX_STOP;
+	}
+	if (lk_captures_begin(a->idx) < 0) {
+		ix_error(a, "cannot begin");
+		bad = rows;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			bad += ix_apply(a, msgs[i]);
+		if (lk_captures_commit(a->idx) < 0) {
+			ix_error(a, "cannot commit");
+			bad = rows;
+		}
+	}
+	a->ix_lost += bad;
+	for (size_t i = 0; i < n; i++) {
+		struct barrier *b = msgs[i]->barrier;
+		if (b) {
+			pthread_mutex_lock(&b->mu);
+			b->done = 1;
+			pthread_cond_signal(&b->cv);
+			pthread_mutex_unlock(&b->mu);
+		}
+		ix_free(msgs[i]);
+	}
+	return stop;
+}
+
+static void *indexer_main(void *arg)
+{
+	struct lk_archiver *a = arg;
+	struct ix_msg *msgs[IX_MAX_MSGS];
+	int stop = 0;
+	while (!stop) {
+		size_t n = 0;
+		msgs[n] = lk_queue_pop(&a->ixq, -1);
+		if (!msgs[n])
+			break; /* closed: only after IX_STOP */
+		/* What queued up while the last commit waited for the lock goes
+		 * into this one transaction. */
+		for (n = 1; n < IX_MAX_MSGS && (msgs[n] = lk_queue_pop(&a->ixq, 0)); n++)
+			;
+		stop = ix_commit(a, msgs, n);
+	}
+	return NULL;
+}
+
+/* Hands a message to the indexer (blocks while its queue is full). */
+static void ix_send(struct lk_archiver *a, struct ix_msg *m)
+{
+	if (lk_queue_push(&a->ixq, m) < 0)
+		ix_free(m);
+}
+
+static void ix_send_file(struct lk_archiver *a, enum ix_kind kind, int64_t at_ms, int64_t bytes)
+{
+	struct ix_msg *m = lk_xcalloc(1, sizeof *m);
+	m->kind = kind;
+	snprintf(m->name, sizeof m->name, "%s", a->file);
+	m->at_ms = at_ms;
+	m->bytes = bytes;
+	ix_send(a, m);
+}
+
+/* Waits until the indexer has committed everything sent before. */
+static void ix_wait(struct lk_archiver *a)
+{
+	struct barrier b = {.done = 0};
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.cv, NULL);
+	struct ix_msg *m = lk_xcalloc(1, sizeof *m);
+	m->kind = IX_BARRIER;
+	m->barrier = &b;
+	ix_send(a, m);
+	pthread_mutex_lock(&b.mu);
+	while (!b.done)
+		pthread_cond_wait(&b.cv, &b.mu);
+	pthread_mutex_unlock(&b.mu);
+	pthread_cond_destroy(&b.cv);
+	pthread_mutex_destroy(&b.mu);
+}
+
+/* ---- the open file ---------------------------------------------------------- */
+
 /* Opens the next WARC file under a name neither sealed nor open yet. */
 static int open_file(struct lk_archiver *a)
 {
@@ -240,13 +421,19 @@ static int open_file(struct lk_archiver *a)
 		if (rc < 0)
 			break;
 		a->batch_start_off = lk_warc_offset(a->w);
-		if (lk_captures_file_opened(a->idx, a->file, now) < 0)
-			note_error(a, "capture index: %s", lk_captures_error(a->idx));
+		ix_send_file(a, IX_FILE_OPENED, now, 0);
 		return 0;
 	}
 	a->dead = 1;
 	note_error(a, "cannot start a WARC file in %s: %s", a->dir, *werr ? werr : "no free name");
 	return -1;
+}
+
+static void drop_rows(struct lk_archiver *a)
+{
+	for (size_t i = 0; i < a->nrows; i++)
+		lk_capture_row_clear(&a->rows[i]);
+	a->nrows = 0;
 }
 
 /* The writer failed on I/O: the file keeps its ".open" name for the next
@@ -259,14 +446,13 @@ static void abandon_file(struct lk_archiver *a)
 	lk_warc_close(a->w, cerr, sizeof cerr);
 	a->w = NULL;
 	a->dead = 1;
-	for (size_t i = 0; i < a->nrows; i++)
-		lk_capture_row_clear(&a->rows[i]);
 	a->st.failed += a->nrows;
-	a->nrows = 0;
+	drop_rows(a);
 }
 
-/* Syncs the WARC bytes, then commits the rows that point at them. */
-static void commit_batch(struct lk_archiver *a)
+/* Syncs the WARC bytes, then hands the rows that point at them to the
+ * indexer. */
+static void flush_batch(struct lk_archiver *a)
 {
 	if (!a->w || a->nrows == 0)
 		return;
@@ -274,30 +460,25 @@ static void commit_batch(struct lk_archiver *a)
 		abandon_file(a);
 		return;
 	}
-	size_t bad = 0;
-	if (lk_captures_begin(a->idx) < 0) {
-		bad = a->nrows;
-	} else {
-		for (size_t i = 0; i < a->nrows; i++)
-			bad += lk_captures_add(a->idx, &a->rows[i]) < 0;
-		if (lk_captures_commit(a->idx) < 0)
-			bad = a->nrows;
-	}
-	if (bad)
-		note_error(a, "capture index: %zu rows lost: %s", bad, lk_captures_error(a->idx));
-	for (size_t i = 0; i < a->nrows; i++)
-		lk_capture_row_clear(&a->rows[i]);
-	a->nrows = 0;
+	struct ix_msg *m = lk_xcalloc(1, sizeof *m);
+	m->kind = IX_ROWS;
+	m->rows = a->rows;
+	m->nrows = a->nrows;
+	a->rows = NULL;
+	a->nrows = a->rows_cap = 0;
+	ix_send(a, m);
 	a->batch_start_off = lk_warc_offset(a->w);
 }
 
+/* Seals the file once its rows are committed. */
 static void close_file(struct lk_archiver *a)
 {
 	if (!a->w)
 		return;
-	commit_batch(a);
+	flush_batch(a);
 	if (!a->w)
 		return;
+	ix_wait(a);
 	char cerr[512];
 	int64_t bytes = lk_warc_offset(a->w);
 	int rc = lk_warc_close(a->w, cerr, sizeof cerr);
@@ -309,8 +490,7 @@ static void close_file(struct lk_archiver *a)
 	}
 	a->st.files++;
 	a->st.bytes += (uint64_t)bytes;
-	if (lk_captures_file_closed(a->idx, a->file, lk_now_ms(), bytes) < 0)
-		note_error(a, "capture index: %s", lk_captures_error(a->idx));
+	ix_send_file(a, IX_FILE_CLOSED, lk_now_ms(), bytes);
 }
 
 static int batch_due(const struct lk_archiver *a)
@@ -337,7 +517,7 @@ static int find_original(struct lk_archiver *a, const char *url, const char *dig
 		return 1;
 	}
 	struct lk_capture_row row;
-	if (lk_captures_last_original(a->idx, url, &row) != 1)
+	if (lk_captures_last_original(a->lookup, url, &row) != 1)
 		return 0;
 	int ok = row.payload_digest && row.record_id && strcmp(row.payload_digest, digest) == 0 &&
 	         strlen(row.record_id) < sizeof out->record_id &&
@@ -566,7 +746,7 @@ static void *archiver_main(void *arg)
 		if (item == &stop_marker)
 			break;
 		if (!item) {
-			commit_batch(a);
+			flush_batch(a);
 			continue;
 		}
 		struct lk_capture *cap = item;
@@ -577,7 +757,7 @@ static void *archiver_main(void *arg)
 		if (a->w && lk_warc_offset(a->w) >= a->warc_max_size)
 			close_file(a);
 		else if (batch_due(a))
-			commit_batch(a);
+			flush_batch(a);
 	}
 	close_file(a);
 	return NULL;
@@ -784,15 +964,33 @@ static int lock_dir(struct lk_archiver *a, char *err, size_t errlen)
 	return rc;
 }
 
+/* Stops the indexer once everything sent so far is committed. */
+static void ix_stop(struct lk_archiver *a)
+{
+	if (!a->ix_started)
+		return;
+	struct ix_msg *m = lk_xcalloc(1, sizeof *m);
+	m->kind = IX_STOP;
+	ix_send(a, m);
+	lk_queue_close(&a->ixq);
+	pthread_join(a->ix_thread, NULL);
+	a->ix_started = 0;
+}
+
 static void archiver_free(struct lk_archiver *a)
 {
+	ix_stop(a);
+	lk_captures_close(a->lookup);
 	lk_captures_close(a->idx);
 	if (a->lock_fd >= 0)
 		close(a->lock_fd); /* releases the lock */
-	for (size_t i = 0; i < a->nrows; i++)
-		lk_capture_row_clear(&a->rows[i]);
+	drop_rows(a);
 	free(a->rows);
 	seen_free(&a->seen);
+	lk_queue_destroy(&a->q);
+	lk_queue_destroy(&a->ixq);
+	pthread_cond_destroy(&a->room);
+	pthread_mutex_destroy(&a->mu);
 	free(a->dir);
 	free(a->user_agent);
 	free(a);
@@ -809,6 +1007,10 @@ struct lk_archiver *lk_archiver_start(const struct lk_archiver_opts *o, char *er
 	snprintf(a->is_part_of, sizeof a->is_part_of, RUN_PREFIX "%lld", (long long)o->run_id);
 	a->warc_max_size = o->warc_max_size > 0 ? o->warc_max_size : DEFAULT_WARC_MAX_SIZE;
 	a->max_queued_bytes = o->queue_bytes ? o->queue_bytes : DEFAULT_QUEUE_BYTES;
+	lk_queue_init(&a->q, o->queue_cap ? o->queue_cap : DEFAULT_QUEUE_CAP);
+	lk_queue_init(&a->ixq, IX_QUEUE_CAP);
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->room, NULL);
 
 	if (lk_mkdir_p(a->dir) < 0) {
 		snprintf(err, errlen, "cannot create archive folder %s: %s", a->dir, strerror(errno));
@@ -820,14 +1022,15 @@ struct lk_archiver *lk_archiver_start(const struct lk_archiver_opts *o, char *er
 		goto fail;
 	if (recover_dir(a, err, errlen) < 0)
 		goto fail;
-	lk_queue_init(&a->q, o->queue_cap ? o->queue_cap : DEFAULT_QUEUE_CAP);
-	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->room, NULL);
+	if (lk_captures_open(o->db_path, 0, &a->lookup, err, errlen) < 0)
+		goto fail;
+	if (pthread_create(&a->ix_thread, NULL, indexer_main, a) != 0) {
+		snprintf(err, errlen, "cannot start the index thread");
+		goto fail;
+	}
+	a->ix_started = 1;
 	if (pthread_create(&a->thread, NULL, archiver_main, a) != 0) {
 		snprintf(err, errlen, "cannot start the archive thread");
-		pthread_cond_destroy(&a->room);
-		pthread_mutex_destroy(&a->mu);
-		lk_queue_destroy(&a->q);
 		goto fail;
 	}
 	return a;
@@ -836,26 +1039,35 @@ fail:
 	return NULL;
 }
 
+/* The first error of either thread, for lk_archiver_finish. */
+static int first_error(const struct lk_archiver *a, char *err, size_t errlen)
+{
+	const char *msg = NULL;
+	char buf[640];
+	if (a->errors) {
+		msg = a->err;
+	} else if (a->ix_errors) {
+		snprintf(buf, sizeof buf, "%s (%zu captures not indexed)", a->ix_err, a->ix_lost);
+		msg = buf;
+	} else if (a->st.failed) {
+		snprintf(buf, sizeof buf, "%zu captures could not be archived", a->st.failed);
+		msg = buf;
+	}
+	if (err && errlen)
+		snprintf(err, errlen, "%s", msg ? msg : "");
+	return msg ? -1 : 0;
+}
+
 int lk_archiver_finish(struct lk_archiver *a, struct lk_archive_stats *st, char *err,
                        size_t errlen)
 {
 	lk_queue_push(&a->q, &stop_marker);
 	lk_queue_close(&a->q);
 	pthread_join(a->thread, NULL);
+	ix_stop(a);
 	if (st)
 		*st = a->st;
-	int rc = a->errors || a->st.failed ? -1 : 0;
-	if (err && errlen) {
-		if (a->errors)
-			snprintf(err, errlen, "%s", a->err);
-		else if (a->st.failed)
-			snprintf(err, errlen, "%zu captures could not be archived", a->st.failed);
-		else
-			err[0] = '\0';
-	}
-	lk_queue_destroy(&a->q);
-	pthread_cond_destroy(&a->room);
-	pthread_mutex_destroy(&a->mu);
+	int rc = first_error(a, err, errlen);
 	archiver_free(a);
 	return rc;
 }

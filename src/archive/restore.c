@@ -437,7 +437,7 @@ int lk_restore_safe_name(const char *url, const char *mime, char *out, size_t ou
 	const char *ext = lk_restore_ext_for_mime(mime);
 	size_t ext_len = strlen(ext);
 	size_t max_stem = LK_RESTORE_NAME_MAX - 1 - NAME_HASH_DIGITS - ext_len;
-	char stem[LK_RESTORE_NAME_MAX + 1];
+	char stem[LK_RESTORE_NAME_MAX + 1] = "";
 	size_t n = 0;
 	const char *src = name_source(url ? url : "");
 	for (const unsigned char *p = (const unsigned char *)src; *p && *p != '#'; p++)
@@ -508,7 +508,7 @@ int lk_restore_write_at(int dirfd, const char *name, const void *data, size_t le
                         size_t errlen)
 {
 	char tmp[64];
-	if (!lk_restore_name_ok(name) && strcmp(name ? name : "", "index.html") != 0) {
+	if (!lk_restore_name_ok(name)) {
 		snprintf(err, errlen, "refusing to write unsafe file name '%s'", name ? name : "");
 		return -1;
 	}

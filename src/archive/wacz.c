@@ -231,43 +231,59 @@ static int list_warcs(struct pkg *p)
 
 /* ---- building the files ---------------------------------------------------- */
 
-/* Appends length bytes of from at offset to out; they must be a gzip
- * member's start (the index points at members). */
-static int copy_member(struct pkg *p, FILE *out, const struct rec_ref *r, unsigned char *buf)
+/* The WARC file records are being copied from: records come sorted by
+ * file, so one open file at a time is enough. */
+struct source {
+	char *name;
+	FILE *f;
+};
+
+static FILE *source_open(struct pkg *p, struct source *src, const char *file)
 {
-	char *path = lk_restore_warc_path(p->o->archive_dir, r->file);
-	FILE *in = path ? fopen(path, "rb") : NULL;
-	int rc = -1;
-	if (!in) {
-		fail(p, "cannot open %s: %s", path ? path : r->file, path ? strerror(errno) : "bad name");
-		goto out;
-	}
-	if (r->length <= 0 || fseeko(in, (off_t)r->offset, SEEK_SET) != 0) {
-		fail(p, "%s: no record at offset %lld", path, (long long)r->offset);
-		goto out;
-	}
-	for (int64_t left = r->length, done = 0; left > 0; done = 1) {
+	if (src->f && strcmp(src->name, file) == 0)
+		return src->f;
+	if (src->f)
+		fclose(src->f);
+	free(src->name);
+	src->name = lk_xstrdup(file);
+	char *path = lk_restore_warc_path(p->o->archive_dir, file);
+	src->f = path ? fopen(path, "rb") : NULL;
+	if (!src->f)
+		fail(p, "cannot open %s: %s", path ? path : file, path ? strerror(errno) : "bad name");
+	free(path);
+	return src->f;
+}
+
+static void source_close(struct source *src)
+{
+	if (src->f)
+		fclose(src->f);
+	free(src->name);
+}
+
+/* Appends the record's gzip member, byte for byte, to out. */
+static int copy_member(struct pkg *p, struct source *src, FILE *out, const struct rec_ref *r,
+                       unsigned char *buf)
+{
+	FILE *in = source_open(p, src, r->file);
+	if (!in)
+		return -1;
+	if (r->length <= 0 || fseeko(in, (off_t)r->offset, SEEK_SET) != 0)
+		return fail(p, "%s: no record at offset %lld", r->file, (long long)r->offset);
+	for (int64_t left = r->length; left > 0;) {
 		size_t want = left < COPY_BUF ? (size_t)left : COPY_BUF;
-		if (fread(buf, 1, want, in) != want) {
-			fail(p, "%s: record at offset %lld is cut short", path, (long long)r->offset);
-			goto out;
-		}
-		if (!done && (want < 2 || buf[0] != 0x1f || buf[1] != 0x8b)) {
-			fail(p, "%s: offset %lld is not a gzip member", path, (long long)r->offset);
-			goto out;
-		}
-		if (fwrite(buf, 1, want, out) != want) {
-			fail(p, "cannot write %s: %s", DATA_WARC, strerror(errno));
-			goto out;
-		}
+		if (fread(buf, 1, want, in) != want)
+			return fail(p, "%s: the record at offset %lld is cut short", r->file,
+			            (long long)r->offset);
+		/* The first bytes must open a gzip member, or the index is stale. */
+		if (left == r->length && (want < 2 || buf[0] != 0x1f || buf[1] != 0x8b))
+			return fail(p, "%s: offset %lld is not a gzip member", r->file,
+			            (long long)r->offset);
+		if (fwrite(buf, 1, want, out) != want)
+			return fail(p, "cannot write %s: %s", DATA_WARC, strerror(errno));
 		left -= (int64_t)want;
 	}
-	rc = 0;
-out:
-	if (in)
-		fclose(in);
-	free(path);
-	return rc;
+	return 0;
 }
 
 /* data.warc.gz: a fresh warcinfo record, then the records as they are. */
@@ -286,9 +302,11 @@ static int build_data_warc(struct pkg *p, const char *path)
 	if (!out)
 		return fail(p, "cannot open %s: %s", path, strerror(errno));
 	unsigned char *buf = lk_xmalloc(COPY_BUF);
+	struct source src = {0};
 	int rc = 0;
 	for (size_t i = 0; i < p->n_recs && rc == 0; i++)
-		rc = copy_member(p, out, &p->recs[i], buf);
+		rc = copy_member(p, &src, out, &p->recs[i], buf);
+	source_close(&src);
 	free(buf);
 	if (fclose(out) != 0 && rc == 0)
 		rc = fail(p, "cannot write %s: %s", path, strerror(errno));

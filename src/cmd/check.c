@@ -245,21 +245,29 @@ static struct lk_archiver *start_archive(struct lk_check_opts *o, int64_t run_id
 	return a;
 }
 
-/* Finishes the archiver and says what it wrote, in one line on stderr.
- * Returns 0, or -1 when something could not be archived (already said). */
-static int finish_archive(const struct lk_check_opts *o, struct lk_archiver *a)
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* Finishes the archiver and says what it wrote, in one line on stderr;
+ * *stp gets the figures. Returns 0, or -1 when something could not be
+ * archived (already said). */
+static int finish_archive(const struct lk_check_opts *o, struct lk_archiver *a,
+                          struct lk_archive_stats *stp)
 {
 	struct lk_archive_stats st;
 	char err[512];
 	int rc = lk_archiver_finish(a, &st, err, sizeof err);
+	*stp = st;
 	fprintf(stderr,
-	        "archive: %zu responses, %zu revisits, %zu truncated, %.1f KiB in %zu WARC "
-	        "files in %s",
-	        st.responses, st.revisits, st.truncated, (double)st.bytes / 1024.0, st.files,
-	        o->archive_dir);
+	        "archive: %zu response%s, %zu revisit%s, %zu truncated; %.1f KiB in %zu WARC "
+	        "file%s in %s",
+	        st.responses, plural(st.responses), st.revisits, plural(st.revisits), st.truncated,
+	        (double)st.bytes / 1024.0, st.files, plural(st.files), o->archive_dir);
 	if (st.repaired_files)
-		fprintf(stderr, "; repaired %zu unfinished files (%llu bytes cut)", st.repaired_files,
-		        (unsigned long long)st.repaired_cut);
+		fprintf(stderr, "; repaired %zu unfinished file%s (%llu bytes cut)", st.repaired_files,
+		        plural(st.repaired_files), (unsigned long long)st.repaired_cut);
 	fputc('\n', stderr);
 	if (rc < 0)
 		lk_cmd_error("archive: %s", err);
@@ -273,6 +281,7 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 	struct lk_history *h = NULL;
 	struct lk_link **net = NULL;
 	struct lk_archiver *archiver = NULL;
+	struct lk_archive_stats archived = {0};
 	unsigned char *verdict = NULL;
 	int *streak = NULL;
 	char err[512];
@@ -314,8 +323,7 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 	int engine_rc = lk_engine_run(&o.engine, net, nnet, on_done, &ctx, err, sizeof err);
 	char werr[512] = "";
 	size_t failed_rows = lk_writer_finish(ctx.writer, werr, sizeof werr);
-	int archive_rc = archiver ? finish_archive(&o, archiver) : 0;
-	archiver = NULL;
+	int archive_rc = archiver ? finish_archive(&o, archiver, &archived) : 0;
 	if (engine_rc < 0) {
 		lk_cmd_error("%s", err);
 		goto out;
@@ -334,12 +342,11 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 	view.verdict = verdict;
 	view.streak = streak;
 	view.duration_ms = lk_mono_ms() - t0;
+	view.archive = o.archive ? &archived : NULL;
 	if (write_output(&o, &view, run_id) != 0 || archive_rc != 0)
 		goto out;
 	rc = failing ? LK_EXIT_FOUND : LK_EXIT_OK;
 out:
-	if (archiver)
-		finish_archive(&o, archiver);
 	free(verdict);
 	free(streak);
 	free(net);

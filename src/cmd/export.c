@@ -138,6 +138,11 @@ static int cmd_export(int argc, char **argv)
 	if (optind < argc) {
 		if ((rc = links_of_inputs(argc, argv, &a, &set, &links, &n_links)) != 0)
 			goto out;
+		if (n_links == 0) {
+			fprintf(stderr, "linkkeeper: export: no links in INPUT; %s not written\n", a.wacz);
+			rc = LK_EXIT_FOUND;
+			goto out;
+		}
 		o.links = links;
 		o.n_links = n_links;
 	}

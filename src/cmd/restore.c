@@ -114,7 +114,10 @@ static int write_page(const struct restore_args *a, const struct lk_restored *r)
 		fwrite(r->raw_head.data, 1, r->raw_head.len, out);
 	fwrite(r->body.data, 1, r->body.len, out);
 	int bad = ferror(out);
-	bad |= a->output ? fclose(out) != 0 : fflush(out) != 0;
+	if (out != stdout)
+		bad |= fclose(out) != 0;
+	else
+		bad |= fflush(out) != 0;
 	if (bad)
 		return lk_cmd_error("error writing %s", a->output ? a->output : "standard output");
 	return LK_EXIT_OK;

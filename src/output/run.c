@@ -146,8 +146,17 @@ void lk_output_json(const struct lk_run_view *v, FILE *out)
 	struct lk_buf b = {0};
 	fprintf(out,
 	        "{\"summary\": {\"total\": %zu, \"ok\": %zu, \"broken\": %zu, \"excluded\": %zu, "
-	        "\"cached\": %zu, \"duration_ms\": %lld},\n \"results\": [",
+	        "\"cached\": %zu, \"duration_ms\": %lld",
 	        c->total, c->ok, c->broken, c->excluded, c->cached, (long long)v->duration_ms);
+	if (v->archive) {
+		const struct lk_archive_stats *a = v->archive;
+		fprintf(out,
+		        ", \"archive\": {\"responses\": %zu, \"revisits\": %zu, \"truncated\": %zu, "
+		        "\"failed\": %zu, \"files\": %zu, \"bytes\": %llu}",
+		        a->responses, a->revisits, a->truncated, a->failed, a->files,
+		        (unsigned long long)a->bytes);
+	}
+	fputs("},\n \"results\": [", out);
 	for (size_t i = 0; i < v->set->n; i++) {
 		lk_buf_reset(&b);
 		json_result(&b, &v->set->links[i], (enum lk_verdict)v->verdict[i]);

@@ -121,4 +121,5 @@ for (const file of files) {
 	}
 }
 process.stdout.write(JSON.stringify(summary) + "\n");
-process.exit(summary.failures.length ? 1 : 0);
+// exitCode, not exit(): exit() would cut output still queued for a pipe.
+process.exitCode = summary.failures.length ? 1 : 0;

@@ -174,17 +174,21 @@ static void list_files(const struct fx *f, struct recs *out)
 		if (n > 5 && strcmp(e->d_name + n - 5, ".open") == 0)
 			out->nopen++;
 		if (n > 8 && strcmp(e->d_name + n - 8, ".warc.gz") == 0) {
-			assert_true(out->nfiles < 16);
-			snprintf(out->files[out->nfiles++], LK_WARC_FILENAME_SIZE, "%s", e->d_name);
+			assert_true(out->nfiles < 16 && n < LK_WARC_FILENAME_SIZE);
+			memcpy(out->files[out->nfiles++], e->d_name, n + 1);
 		}
 	}
 	closedir(d);
 	qsort(out->files, out->nfiles, sizeof out->files[0], cmp_name);
 }
 
+/* Keeps the first size - 1 bytes of s (NULL: ""). */
 static void copy_field(char *dst, size_t size, const char *s)
 {
-	snprintf(dst, size, "%s", s ? s : "");
+	size_t n = s ? strnlen(s, size - 1) : 0;
+	if (n)
+		memcpy(dst, s, n);
+	dst[n] = '\0';
 }
 
 /* Every record of every sealed WARC file, files in name (= time) order. */
