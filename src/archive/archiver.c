@@ -693,7 +693,7 @@ static void archive_capture(struct lk_archiver *a, const struct lk_capture *cap)
 		.meta = meta.f,
 		.n_meta = meta.n,
 	};
-	struct lk_warc_capture_result res;
+	struct lk_warc_capture_result res = {0};
 	int rc = lk_warc_write_capture(a->w, &wc, &res);
 	meta_free(&meta);
 	if (rc < 0) {
