@@ -79,6 +79,7 @@ struct lk_engine_opts {
 	int exclude_private;     /* refuse loopback, private and link-local addresses */
 	int progress;            /* print a progress line on stderr */
 	struct lk_accept accept; /* accepted statuses, default 200-299 */
+	int get_only;            /* --method get: skip the HEAD probe */
 	int capture;             /* archive mode, see lk_capture */
 	int64_t max_page_size;   /* capture body cap, default 50 MiB */
 	lk_capture_fn capture_fn;

@@ -58,6 +58,8 @@ static const char check_usage[] =
 	"  --retries N           retries of timeouts, resets, 408/429/5xx (3)\n"
 	"  --retry-wait D        first backoff, doubled per retry (1s)\n"
 	"  --max-redirects N     (10)\n"
+	"  --method head|get     head (default): HEAD, then GET when HEAD is not\n"
+	"                        accepted; get: GET only, one request per URL\n"
 	"  --accept RANGES       accepted statuses (200-299), e.g. 200-299,403\n"
 	"  --exclude REGEX       skip matching URLs (repeatable)\n"
 	"  --include REGEX       check only matching URLs (repeatable)\n"

@@ -36,6 +36,7 @@ enum {
 	OPT_ARCHIVE_DIR,
 	OPT_MAX_PAGE_SIZE,
 	OPT_WARC_MAX_SIZE,
+	OPT_METHOD,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +67,7 @@ static const struct option long_opts[] = {
 	{"archive-dir", required_argument, NULL, OPT_ARCHIVE_DIR},
 	{"max-page-size", required_argument, NULL, OPT_MAX_PAGE_SIZE},
 	{"warc-max-size", required_argument, NULL, OPT_WARC_MAX_SIZE},
+	{"method", required_argument, NULL, OPT_METHOD},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -236,6 +238,14 @@ static int parse_one(struct lk_check_opts *o, int c, const char *arg, size_t *nh
 	case OPT_INPUT_FORMAT: return parse_input_format(o, arg);
 	case OPT_BASE: o->extract.base_url = arg; return 0;
 	case OPT_STRICT: o->strict = 1; return 0;
+	case OPT_METHOD:
+		if (strcmp(arg, "head") == 0)
+			o->engine.get_only = 0;
+		else if (strcmp(arg, "get") == 0)
+			o->engine.get_only = 1;
+		else
+			return lk_cmd_error("--method: expected head or get, got '%s'", arg), -1;
+		return 0;
 	case OPT_ARCHIVE: o->archive = 1; return 0;
 	case OPT_ARCHIVE_DIR: o->archive_dir = arg; return 0;
 	case OPT_MAX_PAGE_SIZE: return parse_size("max-page-size", arg, &o->max_page_size);

@@ -688,7 +688,8 @@ static void feed(struct engine *e)
 		memset(j, 0, sizeof *j);
 		j->link = e->links[e->next_link++];
 		j->url = j->link->url;
-		j->use_get = o->capture; /* the page is fetched anyway: skip HEAD */
+		/* GET at once when the page is fetched anyway, or when asked to */
+		j->use_get = o->capture || o->get_only;
 		e->live_jobs++;
 		if (lk_url_host_key(j->url, key, sizeof key) < 0) {
 			finish(e, j, LK_STATUS_BROKEN, LK_REASON_INVALID_URL, "cannot parse host");

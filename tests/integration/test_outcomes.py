@@ -295,3 +295,14 @@ def test_connect_timeout_is_timeout(t):
     t.exit_code(r, 1)
     t.expect(r, url, "broken", "timeout")
     t.true(r.secs < 5 * t.scale, "took %.1fs: --connect-timeout 500ms not applied" % r.secs)
+
+
+def test_method_get_sends_one_get_and_no_head(t):
+    s = t.server()
+    ok, missing = s.url("/ok"), s.url("/missing")
+    r = check_urls(t, [ok, missing], "--method", "get")
+    t.exit_code(r, 1)
+    t.expect(r, ok, "ok", http_status=200, attempts=1, method="GET")
+    t.expect(r, missing, "broken", "http", http_status=404, attempts=1, method="GET")
+    methods = [e["method"] for e in s.requests()]
+    t.eq(sorted(methods), ["GET", "GET"], "requests with --method get")
