@@ -38,6 +38,7 @@ struct lk_archiver_opts {
 	size_t queue_bytes;       /* bytes of captures waiting at most (0: 256 MiB);
 	                           * a larger capture still passes, alone */
 	const char *user_agent;   /* for the warcinfo record */
+	int level;                /* gzip level 1..9, 0 = zlib's default (6) */
 };
 
 struct lk_archive_stats {

@@ -43,6 +43,7 @@ struct lk_check_opts {
 	const char *archive_dir; /* default .linkkeeper/archive */
 	int64_t max_page_size;   /* default 50 MiB */
 	int64_t warc_max_size;   /* default 1 GiB */
+	int warc_level;          /* --compress-level, 0 = zlib's default */
 	/* the command line, for the runs table (secrets redacted) */
 	char *args;
 };

@@ -92,6 +92,7 @@ struct lk_archiver {
 	/* Fixed after start. */
 	char *dir;
 	char *user_agent;
+	int level;
 	char is_part_of[48];
 	int64_t run_id;
 	int64_t warc_max_size;
@@ -405,6 +406,7 @@ static int open_file(struct lk_archiver *a)
 		.is_part_of = a->is_part_of,
 		.description = "pages and redirects captured while checking links",
 		.user_agent = a->user_agent,
+		.level = a->level,
 	};
 	for (int tries = 0; tries < MAX_NAME_TRIES; tries++) {
 		int64_t now = lk_now_ms();
@@ -1003,6 +1005,7 @@ struct lk_archiver *lk_archiver_start(const struct lk_archiver_opts *o, char *er
 	a->lock_fd = -1;
 	a->dir = lk_xstrdup(o->dir && *o->dir ? o->dir : ".");
 	a->user_agent = o->user_agent ? lk_xstrdup(o->user_agent) : NULL;
+	a->level = o->level;
 	a->run_id = o->run_id;
 	snprintf(a->is_part_of, sizeof a->is_part_of, RUN_PREFIX "%lld", (long long)o->run_id);
 	a->warc_max_size = o->warc_max_size > 0 ? o->warc_max_size : DEFAULT_WARC_MAX_SIZE;

@@ -77,6 +77,7 @@ static const char check_usage[] =
 	"  --archive-dir DIR     (default .linkkeeper/archive)\n"
 	"  --max-page-size SIZE  cut captured bodies here (50M)\n"
 	"  --warc-max-size SIZE  start a new WARC file past this size (1G)\n"
+	"  --compress-level N    gzip level of WARC records, 1 (fast) to 9 (small) (6)\n"
 	"\n"
 	"Exit status: 0 nothing broken, 1 broken links, 2 usage, input or runtime error.\n";
 
@@ -234,6 +235,7 @@ static struct lk_archiver *start_archive(struct lk_check_opts *o, int64_t run_id
 		.run_id = run_id,
 		.warc_max_size = o->warc_max_size,
 		.user_agent = o->engine.user_agent,
+		.level = o->warc_level,
 	};
 	struct lk_archiver *a = lk_archiver_start(&ao, err, sizeof err);
 	if (!a) {

@@ -37,6 +37,7 @@ enum {
 	OPT_MAX_PAGE_SIZE,
 	OPT_WARC_MAX_SIZE,
 	OPT_METHOD,
+	OPT_COMPRESS_LEVEL,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +69,7 @@ static const struct option long_opts[] = {
 	{"max-page-size", required_argument, NULL, OPT_MAX_PAGE_SIZE},
 	{"warc-max-size", required_argument, NULL, OPT_WARC_MAX_SIZE},
 	{"method", required_argument, NULL, OPT_METHOD},
+	{"compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -195,6 +197,7 @@ static int parse_one(struct lk_check_opts *o, int c, const char *arg, size_t *nh
 	case OPT_RETRIES: return parse_int("retries", arg, 0, 20, &o->engine.retries);
 	case OPT_MAX_REDIRECTS: return parse_int("max-redirects", arg, 0, 50, &o->engine.max_redirects);
 	case OPT_FAIL_AFTER: return parse_int("fail-after", arg, 1, 1000, &o->fail_after);
+	case OPT_COMPRESS_LEVEL: return parse_int("compress-level", arg, 1, 9, &o->warc_level);
 	case OPT_TIMEOUT:
 	case OPT_CONNECT_TIMEOUT:
 	case OPT_RETRY_WAIT:

@@ -362,3 +362,21 @@ def test_archive_folder_in_use_is_an_error(t):
 
 if __name__ == "__main__":
     sys.exit("run through tests/integration/run.py")
+
+
+def test_archive_compress_level_trades_size_for_speed(t):
+    s = t.server()
+    urls = [s.url("/page/c%d?size=20000" % i) for i in range(4)]
+    archive(t, "--compress-level", "1", *urls)
+    fast = warc_files(t)
+    verify(t, fast)
+    fast_bytes = disk_bytes(t)
+    for p in fast:
+        os.remove(p)
+    t.run("archive", "--no-progress", "--db", t.path("h9.db"), "--archive-dir", adir(t),
+          "--compress-level", "9", *urls)
+    verify(t, warc_files(t))
+    t.true(disk_bytes(t) < fast_bytes,
+           "level 9 (%d bytes) smaller than level 1 (%d bytes)" % (disk_bytes(t), fast_bytes))
+    r = t.run("archive", "--compress-level", "10", urls[0])
+    t.exit_code(r, 2)
