@@ -561,7 +561,7 @@ static void build_meta(const struct lk_archiver *a, const struct lk_capture *cap
 	m->n = 0;
 	meta_add(m, "x-linkkeeper-run", lk_xasprintf("%lld", (long long)a->run_id));
 	if (l && l->url)
-		meta_add(m, "x-linkkeeper-link", lk_xstrdup(l->url));
+		meta_add(m, "x-linkkeeper-link", lk_redact_url(l->url));
 	meta_add(m, "x-linkkeeper-hop", lk_xstrdup(cap->url));
 	meta_add(m, "x-linkkeeper-http-status", lk_xasprintf("%d", cap->http_status));
 	for (size_t i = 0; i < shown; i++) {
@@ -715,6 +715,82 @@ static void archive_capture(struct lk_archiver *a, const struct lk_capture *cap)
 	add_row(a, cap, uri, &res, digest, dup ? &orig : NULL);
 }
 
+/* ---- secrets ------------------------------------------------------------- */
+
+/* Rewrites one HTTP head (request or response) line by line: header values
+ * that carry credentials become REDACTED (lk_redact_header), and with
+ * redact_target the request line's target loses its secret query values.
+ * Returns the new head; caller frees. */
+static char *redact_head(const char *head, size_t len, int redact_target, size_t *out_len)
+{
+	struct lk_buf b = {0};
+	size_t pos = 0;
+	int first = 1;
+	while (pos < len) {
+		const char *line = head + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) + 1 : len - pos;
+		size_t text = n;
+		while (text > 0 && (line[text - 1] == '\n' || line[text - 1] == '\r'))
+			text--;
+		char *copy = lk_xstrndup(line, text);
+		char *fixed;
+		if (first && redact_target) {
+			/* "GET /path?token=x HTTP/1.1": redact the middle word only */
+			char *sp1 = strchr(copy, ' ');
+			char *sp2 = sp1 ? strrchr(copy, ' ') : NULL;
+			if (sp1 && sp2 > sp1) {
+				*sp2 = '\0';
+				char *target = lk_redact_url(sp1 + 1);
+				*sp1 = '\0';
+				fixed = lk_xasprintf("%s %s %s", copy, target, sp2 + 1);
+				free(target);
+			} else {
+				fixed = lk_xstrdup(copy);
+			}
+		} else {
+			fixed = first ? lk_xstrdup(copy) : lk_redact_header(copy);
+		}
+		lk_buf_puts(&b, fixed);
+		lk_buf_append(&b, line + text, n - text);
+		free(fixed);
+		free(copy);
+		pos += n;
+		first = 0;
+	}
+	*out_len = b.len;
+	return lk_buf_detach(&b);
+}
+
+/* Secrets never land in the archive: the target URI, the request line and
+ * credential headers (ours: Authorization, Cookie; the server's:
+ * Set-Cookie) are redacted before the records are built, so the digests
+ * describe what is stored. The body is kept as received. */
+static void redact_capture(struct lk_capture *cap)
+{
+	char *url = lk_redact_url(cap->url);
+	free(cap->url);
+	cap->url = url;
+
+	size_t len;
+	char *req = redact_head(cap->request.data ? cap->request.data : "", cap->request.len, 1,
+	                        &len);
+	lk_buf_reset(&cap->request);
+	lk_buf_append(&cap->request, req, len);
+	free(req);
+
+	size_t head_len = cap->header_len <= cap->response.len ? cap->header_len : 0;
+	char *head = redact_head(cap->response.data ? cap->response.data : "", head_len, 0, &len);
+	struct lk_buf resp = {0};
+	lk_buf_append(&resp, head, len);
+	if (cap->response.len > head_len)
+		lk_buf_append(&resp, cap->response.data + head_len, cap->response.len - head_len);
+	free(head);
+	lk_buf_free(&cap->response);
+	cap->response = resp;
+	cap->header_len = len;
+}
+
 /* ---- the thread ------------------------------------------------------------ */
 
 static size_t capture_bytes(const struct lk_capture *cap)
@@ -753,6 +829,7 @@ static void *archiver_main(void *arg)
 		}
 		struct lk_capture *cap = item;
 		size_t n = capture_bytes(cap);
+		redact_capture(cap);
 		archive_capture(a, cap);
 		lk_capture_free(cap);
 		release_bytes(a, n);

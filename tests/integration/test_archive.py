@@ -380,3 +380,28 @@ def test_archive_compress_level_trades_size_for_speed(t):
            "level 9 (%d bytes) smaller than level 1 (%d bytes)" % (disk_bytes(t), fast_bytes))
     r = t.run("archive", "--compress-level", "10", urls[0])
     t.exit_code(r, 2)
+
+
+def test_archive_keeps_no_secrets(t):
+    import gzip
+    s = t.server()
+    url = s.url("/ok?token=tok123&page=2")
+    archive(t, "-H", "Authorization: Bearer sekrit42", "-H", "Cookie: sid=cookie99", url)
+    files = warc_files(t)
+    verify(t, files)  # digests still match what was written
+    data = b"".join(gzip.open(p).read() for p in files)
+    for secret in (b"tok123", b"sekrit42", b"cookie99"):
+        t.true(secret not in data, "%r found in the WARC records" % secret)
+        with open(t.db, "rb") as f:
+            t.true(secret not in f.read(), "%r found in the database" % secret)
+    t.true(b"page=2" in data, "the rest of the query is kept")
+    t.true(b"Authorization: REDACTED" in data, "the request record says what was redacted")
+
+
+def test_restore_finds_a_capture_of_a_url_with_a_secret(t):
+    s = t.server()
+    url = s.url("/ok?token=tok123")
+    archive(t, url)
+    r = t.run("restore", "--db", t.db, "--archive-dir", adir(t), url)
+    t.exit_code(r, 0)
+    t.true(len(r.out) > 0, "restored body is empty")
