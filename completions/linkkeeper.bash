@@ -1,23 +1,27 @@
 # bash completion for linkkeeper(1): subcommands, their options, and the
-# values of --format and --input-format. Files and directories elsewhere.
+# values of --format, --input-format and --method. Files and directories
+# elsewhere (WARC files for cdx, nothing for the URL of restore).
 #
 # Install as /usr/share/bash-completion/completions/linkkeeper, or source it.
 
 _linkkeeper_opts()
 {
-	local common="--db --help"
-	local checkopts="--format -o --output --no-progress --input-format --base
-		-j --concurrency --per-host --timeout --connect-timeout --retries
-		--retry-wait --max-redirects --accept --exclude --include
-		--exclude-private --user-agent -H --header --insecure --max-age
-		--fail-after --strict"
+	local checkopts="--db --help --format -o --output --no-progress --input-format
+		--base -j --concurrency --per-host --timeout --connect-timeout --retries
+		--retry-wait --max-redirects --method --accept --exclude --include
+		--exclude-private --user-agent -H --header --insecure --connect-to --max-age
+		--fail-after --strict --archive-dir --max-page-size --warc-max-size
+		--compress-level"
 	case $1 in
-	check) echo "$common $checkopts --archive --archive-dir --max-page-size --warc-max-size" ;;
-	archive) echo "$common $checkopts --archive-dir --max-page-size --warc-max-size" ;;
+	check) echo "$checkopts --archive" ;;
+	archive) echo "$checkopts" ;;
 	urls) echo "--format --input-format --base --help" ;;
-	history) echo "$common --format --limit" ;;
-	report) echo "$common -f --format -o --output --since --run --only-run" ;;
-	restore | cdx | export) echo "$common --format -o --output --archive-dir" ;;
+	history) echo "--db --help --format --limit" ;;
+	report) echo "--db --help -f --format -o --output --since --run --only-run" ;;
+	restore) echo "--at -o --output --headers --no-follow --dead -d --dir --db
+		--archive-dir --help" ;;
+	cdx) echo "--archive-dir --help" ;;
+	export) echo "--wacz --title --input-format --base --db --archive-dir --help" ;;
 	*) echo "--help" ;;
 	esac
 }
@@ -25,7 +29,7 @@ _linkkeeper_opts()
 _linkkeeper_formats()
 {
 	case $1 in
-	check) echo "text json github junit markdown" ;;
+	check | archive) echo "text json github junit markdown" ;;
 	report) echo "text json markdown html junit csv" ;;
 	*) echo "text json" ;;
 	esac
@@ -62,11 +66,19 @@ _linkkeeper()
 	--input-format)
 		mapfile -t COMPREPLY < <(compgen -W "text markdown html" -- "$cur")
 		return ;;
+	--method)
+		mapfile -t COMPREPLY < <(compgen -W "head get" -- "$cur")
+		return ;;
 	--db | -o | --output)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		compopt -o filenames 2>/dev/null
 		return ;;
-	--archive-dir)
+	--wacz)
+		# Directories, and existing packages (which export replaces).
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur"; compgen -f -X '!*.wacz' -- "$cur")
+		compopt -o filenames 2>/dev/null
+		return ;;
+	--archive-dir | -d | --dir)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		compopt -o filenames 2>/dev/null
 		return ;;
@@ -74,7 +86,7 @@ _linkkeeper()
 	--base | -j | --concurrency | --per-host | --timeout | --connect-timeout | \
 		--retries | --retry-wait | --max-redirects | --accept | --exclude | --include | \
 		--user-agent | -H | --header | --max-age | --fail-after | --since | --run | \
-		--limit | --max-page-size | --warc-max-size)
+		--limit | --max-page-size | --warc-max-size | --at | --title)
 		return ;;
 	esac
 
@@ -82,6 +94,15 @@ _linkkeeper()
 		mapfile -t COMPREPLY < <(compgen -W "$(_linkkeeper_opts "$cmd")" -- "$cur")
 		return
 	fi
+	case $cmd in
+	restore)
+		# A URL, or nothing at all with --dead: no file names.
+		return ;;
+	cdx)
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur"; compgen -f -X '!*.warc.gz' -- "$cur")
+		compopt -o filenames 2>/dev/null
+		return ;;
+	esac
 	mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 	compopt -o filenames 2>/dev/null
 }

@@ -38,6 +38,7 @@ struct lk_check_opts {
 	regex_t include[LK_MAX_PATTERNS];
 	size_t ninclude;
 	const char *headers[LK_MAX_HEADERS];
+	const char *connect_to[LK_MAX_HEADERS];
 	/* archiving (archive, or check --archive) */
 	int archive;
 	const char *archive_dir; /* default .linkkeeper/archive */

@@ -75,6 +75,11 @@ struct lk_engine_opts {
 	const char *user_agent;
 	const char *const *headers; /* "Name: value" lines, nheaders of them */
 	size_t nheaders;
+	/* "HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT" (curl's --connect-to):
+	 * requests for HOST:PORT go to the other address; an empty HOST or
+	 * PORT matches any. The original host is not resolved at all. */
+	const char *const *connect_to;
+	size_t nconnect_to;
 	int insecure;            /* skip TLS verification */
 	int exclude_private;     /* refuse loopback, private and link-local addresses */
 	int progress;            /* print a progress line on stderr */

@@ -67,6 +67,8 @@ static const char check_usage[] =
 	"  --user-agent S        User-Agent header\n"
 	"  -H, --header 'K: V'   extra request header (repeatable; never recorded)\n"
 	"  --insecure            do not verify TLS certificates\n"
+	"  --connect-to H:P:H2:P2  send requests for host H port P to H2:P2 (repeatable;\n"
+	"                        empty H or P match any; H is then never resolved)\n"
 	"  --max-age D           do not re-request URLs that were ok more recently\n"
 	"Failing the build:\n"
 	"  --fail-after N        fail only for links broken N runs in a row (1)\n"

@@ -38,6 +38,7 @@ enum {
 	OPT_WARC_MAX_SIZE,
 	OPT_METHOD,
 	OPT_COMPRESS_LEVEL,
+	OPT_CONNECT_TO,
 };
 
 static const struct option long_opts[] = {
@@ -70,6 +71,7 @@ static const struct option long_opts[] = {
 	{"warc-max-size", required_argument, NULL, OPT_WARC_MAX_SIZE},
 	{"method", required_argument, NULL, OPT_METHOD},
 	{"compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL},
+	{"connect-to", required_argument, NULL, OPT_CONNECT_TO},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -188,6 +190,24 @@ static char *record_args(int argc, char **argv)
 	return lk_buf_detach(&b);
 }
 
+/* HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT, IPv6 addresses in brackets. */
+static int valid_connect_to(const char *s)
+{
+	int fields = 1;
+	int in_brackets = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '[')
+			in_brackets = 1;
+		else if (*p == ']')
+			in_brackets = 0;
+		else if (*p == ':' && !in_brackets)
+			fields++;
+		else if ((unsigned char)*p <= ' ')
+			return 0;
+	}
+	return fields == 4;
+}
+
 static int parse_one(struct lk_check_opts *o, int c, const char *arg, size_t *nheaders)
 {
 	int64_t ms;
@@ -234,6 +254,14 @@ static int parse_one(struct lk_check_opts *o, int c, const char *arg, size_t *nh
 		o->headers[(*nheaders)++] = arg;
 		return 0;
 	case OPT_INSECURE: o->engine.insecure = 1; return 0;
+	case OPT_CONNECT_TO:
+		if (o->engine.nconnect_to == LK_MAX_HEADERS)
+			return lk_cmd_error("--connect-to: at most %d", LK_MAX_HEADERS), -1;
+		if (!valid_connect_to(arg))
+			return lk_cmd_error("--connect-to: expected HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT, "
+			                    "got '%s'", arg), -1;
+		o->connect_to[o->engine.nconnect_to++] = arg;
+		return 0;
 	case OPT_NO_PROGRESS: o->no_progress = 1; return 0;
 	case OPT_DB: o->db = arg; return 0;
 	case OPT_FORMAT: return parse_format(o, arg);
@@ -290,6 +318,7 @@ int lk_check_opts_parse(struct lk_check_opts *o, int argc, char **argv, const ch
 			return -1;
 	}
 	o->engine.headers = o->headers;
+	o->engine.connect_to = o->connect_to;
 	o->engine.nheaders = nheaders;
 	if (o->engine.per_host > o->engine.concurrency)
 		o->engine.per_host = o->engine.concurrency;

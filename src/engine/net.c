@@ -78,6 +78,7 @@ struct engine {
 	struct handle **free_handles;
 	size_t nfree;
 	struct curl_slist *headers;
+	struct curl_slist *connect_to;
 	lk_engine_done_fn done;
 	void *ctx;
 	/* Jobs exist only for links inside the window: the rest of the input
@@ -538,6 +539,8 @@ static void start(struct engine *e, struct job *j)
 	curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
 	if (e->headers)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->headers);
+	if (e->connect_to)
+		curl_easy_setopt(c, CURLOPT_CONNECT_TO, e->connect_to);
 	if (o->insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -764,6 +767,8 @@ static int setup(struct engine *e, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < o->nheaders; i++)
 		e->headers = curl_slist_append(e->headers, o->headers[i]);
+	for (size_t i = 0; i < o->nconnect_to; i++)
+		e->connect_to = curl_slist_append(e->connect_to, o->connect_to[i]);
 	e->rng = (uint64_t)lk_now_ms() | 1;
 	e->curl_due = -1;
 	return 0;
@@ -788,6 +793,7 @@ static void teardown(struct engine *e)
 	if (e->epfd >= 0)
 		close(e->epfd);
 	curl_slist_free_all(e->headers);
+	curl_slist_free_all(e->connect_to);
 	free(e->pool);
 	free(e->free_handles);
 	lk_sched_free(&e->sched);
