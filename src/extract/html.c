@@ -16,7 +16,7 @@
  *
  * Titles: for a and area the element's text content (img alt included,
  * whitespace collapsed) or else its title attribute; for img the alt text;
- * for the others the title attribute. Cut to TITLE_MAX bytes at a UTF-8
+ * for the others the title attribute. Cut to LK_TITLE_MAX bytes at a UTF-8
  * boundary. Lines are gumbo's element start positions.
  *
  * Bounds: gumbo reads exactly len bytes and copes with NULs and invalid
@@ -37,8 +37,9 @@
 #include "linkkeeper/url.h"
 #include "linkkeeper/util.h"
 
+#include "title.h"
+
 #define URL_MAX 8192
-#define TITLE_MAX 512
 #define TEXT_NODES_MAX 4096
 
 struct html_walk {
@@ -96,59 +97,21 @@ static const char *attr(const GumboNode *node, const char *name)
 	return a ? a->value : NULL;
 }
 
-/* A title accumulator: whitespace runs collapsed to one space, leading and
- * trailing whitespace dropped, at most TITLE_MAX bytes cut at a UTF-8
- * character boundary. */
-struct title {
-	struct lk_buf b;
-	int space;
-};
-
-static void title_add(struct title *t, const char *s)
-{
-	for (; s && *s && t->b.len <= TITLE_MAX; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c <= 0x20 || c == 0x7F) {
-			t->space = t->b.len > 0;
-			continue;
-		}
-		if (t->space)
-			lk_buf_putc(&t->b, ' ');
-		t->space = 0;
-		lk_buf_putc(&t->b, (char)c);
-	}
-}
-
-static const char *title_finish(struct title *t)
-{
-	lk_buf_reserve(&t->b, 0);
-	if (t->b.len > TITLE_MAX) {
-		size_t n = TITLE_MAX;
-		while (n > 0 && ((unsigned char)t->b.data[n] & 0xC0) == 0x80)
-			n--;
-		while (n > 0 && t->b.data[n - 1] == ' ')
-			n--;
-		t->b.len = n;
-	}
-	t->b.data[t->b.len] = '\0';
-	return t->b.data;
-}
-
 /* The text content of node (img alt included), as far as a title needs. */
-static void text_content(GumboNode *node, struct title *t)
+static void text_content(GumboNode *node, struct lk_title *t)
 {
 	struct node_stack s = {0};
 	size_t visited = 0;
 	GumboNode *n;
 	stack_push(&s, node);
-	while ((n = stack_next(&s)) && visited++ < TEXT_NODES_MAX && t->b.len <= TITLE_MAX) {
+	while ((n = stack_next(&s)) && visited++ < TEXT_NODES_MAX && t->b.len <= LK_TITLE_MAX) {
 		if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE ||
 		    n->type == GUMBO_NODE_CDATA) {
-			title_add(t, n->v.text.text);
+			lk_title_add(t, n->v.text.text);
 		} else if (is_element(n) && n->v.element.tag == GUMBO_TAG_IMG) {
-			title_add(t, " ");
-			title_add(t, attr(n, "alt"));
-			title_add(t, " ");
+			lk_title_add(t, " ");
+			lk_title_add(t, attr(n, "alt"));
+			lk_title_add(t, " ");
 		}
 	}
 	free(s.v);
@@ -259,17 +222,17 @@ static const char *link_attr(GumboTag tag)
 	}
 }
 
-static void element_title(GumboNode *node, struct title *t)
+static void element_title(GumboNode *node, struct lk_title *t)
 {
 	GumboTag tag = node->v.element.tag;
 	if (tag == GUMBO_TAG_A || tag == GUMBO_TAG_AREA)
 		text_content(node, t);
 	if (tag == GUMBO_TAG_IMG)
-		title_add(t, attr(node, "alt"));
+		lk_title_add(t, attr(node, "alt"));
 	if (t->b.len == 0)
-		title_add(t, attr(node, "title"));
+		lk_title_add(t, attr(node, "title"));
 	if (t->b.len == 0 && tag == GUMBO_TAG_AREA)
-		title_add(t, attr(node, "alt"));
+		lk_title_add(t, attr(node, "alt"));
 }
 
 static int visit(struct html_walk *w, GumboNode *node)
@@ -280,12 +243,12 @@ static int visit(struct html_walk *w, GumboNode *node)
 	int has_srcset = tag == GUMBO_TAG_IMG || tag == GUMBO_TAG_SOURCE;
 	const char *srcset = has_srcset ? attr(node, "srcset") : NULL;
 	unsigned line = node->v.element.start_pos.line ? node->v.element.start_pos.line : 1;
-	struct title t = {{0}, 0};
+	struct lk_title t = {{0}, 0};
 	int rc = 0;
 	if (!value && !srcset)
 		return 0;
 	element_title(node, &t);
-	title_finish(&t);
+	lk_title_finish(&t);
 	if (value)
 		rc = report(w, value, strlen(value), line, t.b.data);
 	if (rc == 0 && srcset)

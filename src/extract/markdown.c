@@ -33,8 +33,9 @@
 #include "linkkeeper/url.h"
 #include "linkkeeper/util.h"
 
+#include "title.h"
+
 #define URL_MAX 8192 /* as in text.c: longer destinations are skipped */
-#define TITLE_MAX 512
 
 struct md_walk {
 	const char *file;
@@ -67,61 +68,23 @@ static unsigned count_newlines(const char *s)
 	return n;
 }
 
-/* A title accumulator: whitespace runs collapsed to one space, leading and
- * trailing whitespace dropped, at most TITLE_MAX bytes cut at a UTF-8
- * character boundary. */
-struct title {
-	struct lk_buf b;
-	int space;
-};
-
-static void title_add(struct title *t, const char *s)
-{
-	for (; s && *s && t->b.len <= TITLE_MAX; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c <= 0x20 || c == 0x7F) {
-			t->space = t->b.len > 0;
-			continue;
-		}
-		if (t->space)
-			lk_buf_putc(&t->b, ' ');
-		t->space = 0;
-		lk_buf_putc(&t->b, (char)c);
-	}
-}
-
-static const char *title_finish(struct title *t)
-{
-	lk_buf_reserve(&t->b, 0);
-	if (t->b.len > TITLE_MAX) {
-		size_t n = TITLE_MAX;
-		while (n > 0 && ((unsigned char)t->b.data[n] & 0xC0) == 0x80)
-			n--;
-		while (n > 0 && t->b.data[n - 1] == ' ')
-			n--;
-		t->b.len = n;
-	}
-	t->b.data[t->b.len] = '\0';
-	return t->b.data;
-}
-
 /* The visible text of a link or image: its text, code and line breaks. */
-static void inline_text(cmark_node *node, struct title *t)
+static void inline_text(cmark_node *node, struct lk_title *t)
 {
 	cmark_iter *it = cmark_iter_new(node);
 	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE && t->b.len <= TITLE_MAX) {
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE && t->b.len <= LK_TITLE_MAX) {
 		cmark_node *n = cmark_iter_get_node(it);
 		if (ev != CMARK_EVENT_ENTER)
 			continue;
 		switch (cmark_node_get_type(n)) {
 		case CMARK_NODE_TEXT:
 		case CMARK_NODE_CODE:
-			title_add(t, cmark_node_get_literal(n));
+			lk_title_add(t, cmark_node_get_literal(n));
 			break;
 		case CMARK_NODE_SOFTBREAK:
 		case CMARK_NODE_LINEBREAK:
-			title_add(t, " ");
+			lk_title_add(t, " ");
 			break;
 		default:
 			break;
@@ -133,7 +96,7 @@ static void inline_text(cmark_node *node, struct title *t)
 static int on_link(struct md_walk *w, cmark_node *node)
 {
 	const char *dest = cmark_node_get_url(node);
-	struct title t = {{0}, 0};
+	struct lk_title t = {{0}, 0};
 	struct lk_buf url = {0};
 	int rc;
 	if (!lk_url_is_http(dest) || strlen(dest) > URL_MAX)
@@ -147,8 +110,8 @@ static int on_link(struct md_walk *w, cmark_node *node)
 	}
 	inline_text(node, &t);
 	if (t.b.len == 0 && cmark_node_get_title(node))
-		title_add(&t, cmark_node_get_title(node));
-	rc = w->fn(w->ctx, url.data, w->file, w->line, title_finish(&t));
+		lk_title_add(&t, cmark_node_get_title(node));
+	rc = w->fn(w->ctx, url.data, w->file, w->line, lk_title_finish(&t));
 	lk_buf_free(&url);
 	lk_buf_free(&t.b);
 	return rc;
