@@ -31,7 +31,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps test-deps run test unit integration check-san test-report-html report-demo \
+.PHONY: all deps test-deps run test unit integration check-san tsan test-report-html report-demo \
         bench install uninstall clean format lint
 
 all: $(BIN)
@@ -85,6 +85,12 @@ test-report-html: $(BIN)
 report-demo: all
 	scripts/report-demo
 
+# The threaded code (network, history writer, archiver, indexer) under
+# ThreadSanitizer. Not part of make test: it is slow and needs its own build.
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build-tsan BIN=build-tsan/linkkeeper \
+	    CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" unit integration
+
 test: test-deps
 	@$(MAKE) --no-print-directory all unit integration test-report-html
 	@$(MAKE) --no-print-directory check-san
@@ -111,4 +117,4 @@ lint:
 	groff -man -ww -z linkkeeper.1
 
 clean:
-	rm -rf build build-san $(BIN)
+	rm -rf build build-san build-tsan $(BIN)
