@@ -419,6 +419,9 @@ scenario_d() {
 		grep -q -- '--per-host' <<<"$ahelp" && aopts+=(--per-host "$(per_host "$c")")
 		grep -Eq -- '(^|[^-])-j[ ,]|--concurrency' <<<"$ahelp" && aopts+=(-j "$c")
 		grep -q -- '--format' <<<"$ahelp" && averify=1
+		# extra archive options, e.g. BENCH_ARCHIVE_ARGS="--compress-level 1"
+		read -r -a extra <<<"${BENCH_ARCHIVE_ARGS:-}"
+		aopts+=("${extra[@]}")
 	fi
 	local asettings="${aopts[*]:-defaults} --archive-dir DIR (fresh per run pair)"
 	asettings=${asettings//$TMP\/run\//}
