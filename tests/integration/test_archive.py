@@ -297,6 +297,15 @@ def test_archive_killed_run_is_repaired_by_the_next(t):
     cdx_index(t, warc_files(t))
     verify(t, warc_files(t))
 
+    # restore works on a page captured before the kill, byte for byte
+    url = t.db_query("SELECT url FROM captures WHERE file = ? AND record_type = 'response' "
+                     "ORDER BY offset LIMIT 1", (name,))[0]["url"]
+    r = t.run("restore", "--db", t.db, "--archive-dir", adir(t), url)
+    t.exit_code(r, 0)
+    served = urllib.request.urlopen(url, timeout=10).read()
+    t.eq(r.out_bytes, served,
+         "restored page of a killed run")
+
 
 def test_archive_truncates_pages_over_max_page_size(t):
     s = t.server()
