@@ -130,3 +130,16 @@ def test_make_run_demo_checks_the_digest_on_loopback(t):
     t.eq(p.returncode, 0, "scripts/demo exit status (%s)" % p.stderr[-400:])
     t.true("7 links: 5 ok, 2 broken" in p.stdout, "demo summary:\n" + p.stdout[-800:])
     t.true("Newly broken (2)" in p.stdout, "demo report:\n" + p.stdout[-800:])
+
+
+def test_ten_mb_line_is_read_and_its_links_checked(t):
+    s = t.server()
+    filler = "lorem ipsum dolor sit amet " * (10 * 1024 * 1024 // 27)
+    urls = [s.url("/ok?id=l%d" % i) for i in range(3)]
+    line = urls[0] + " " + filler + urls[1] + " " + filler[:1000] + urls[2] + "\n"
+    t.true(len(line) > 10 * 1024 * 1024, "the line is over 10 MB")
+    r = t.check(t.write("long.txt", line), "--retries", "0", timeout=60)
+    t.exit_code(r, 0)
+    t.eq(len(r.doc["results"]), 3, "links found on the 10 MB line")
+    for u in urls:
+        t.expect(r, u, "ok")
