@@ -140,31 +140,31 @@ char *lk_buf_detach(struct lk_buf *b)
 	return p;
 }
 
-/* Length of the valid UTF-8 sequence at s (1–4), or 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *s)
+size_t lk_utf8_decode(const unsigned char *s, uint32_t *cp)
 {
 	unsigned char c = s[0];
 	size_t n;
-	unsigned min;
-	unsigned cp;
-	if (c < 0x80)
+	uint32_t v, min;
+	if (c < 0x80) {
+		*cp = c;
 		return 1;
-	if ((c & 0xE0) == 0xC0) {
-		n = 2, cp = c & 0x1Fu, min = 0x80;
-	} else if ((c & 0xF0) == 0xE0) {
-		n = 3, cp = c & 0x0Fu, min = 0x800;
-	} else if ((c & 0xF8) == 0xF0) {
-		n = 4, cp = c & 0x07u, min = 0x10000;
-	} else {
-		return 0;
 	}
+	if ((c & 0xE0) == 0xC0)
+		n = 2, v = c & 0x1Fu, min = 0x80;
+	else if ((c & 0xF0) == 0xE0)
+		n = 3, v = c & 0x0Fu, min = 0x800;
+	else if ((c & 0xF8) == 0xF0)
+		n = 4, v = c & 0x07u, min = 0x10000;
+	else
+		return 0;
 	for (size_t i = 1; i < n; i++) {
 		if ((s[i] & 0xC0) != 0x80)
 			return 0;
-		cp = (cp << 6) | (s[i] & 0x3Fu);
+		v = (v << 6) | (s[i] & 0x3Fu);
 	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
 		return 0;
+	*cp = v;
 	return n;
 }
 
@@ -196,7 +196,8 @@ void lk_buf_json_string(struct lk_buf *b, const char *s)
 			lk_buf_putc(b, (char)c);
 			p++;
 		} else {
-			size_t n = utf8_seq_len(p);
+			uint32_t cp;
+			size_t n = lk_utf8_decode(p, &cp);
 			if (n == 0) {
 				lk_buf_puts(b, "\xEF\xBF\xBD");
 				p++;

@@ -45,6 +45,11 @@ char *lk_buf_detach(struct lk_buf *b);
  * U+FFFD so the output is always valid JSON. NULL becomes null. */
 void lk_buf_json_string(struct lk_buf *b, const char *s);
 
+/* Decodes the UTF-8 sequence at s (NUL-terminated): returns its length
+ * (1-4) and the code point in *cp, or 0 for an invalid sequence (overlong,
+ * surrogate, past U+10FFFF, truncated). */
+size_t lk_utf8_decode(const unsigned char *s, uint32_t *cp);
+
 /* Appends s escaped for HTML text and attribute values. */
 void lk_buf_html_escape(struct lk_buf *b, const char *s);
 

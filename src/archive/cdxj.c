@@ -127,33 +127,6 @@ void lk_cdxj_line(struct lk_buf *out, const struct lk_cdxj_entry *e)
 
 /* ---- JavaScript string semantics ------------------------------------ */
 
-static size_t utf8_len(const unsigned char *s, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t v, min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xE0) == 0xC0)
-		n = 2, v = c & 0x1Fu, min = 0x80;
-	else if ((c & 0xF0) == 0xE0)
-		n = 3, v = c & 0x0Fu, min = 0x800;
-	else if ((c & 0xF8) == 0xF0)
-		n = 4, v = c & 0x07u, min = 0x10000;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3Fu);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return n;
-}
 
 static void put_latin1_as_utf8(struct lk_buf *b, unsigned char c)
 {
@@ -172,7 +145,7 @@ static void utf8_sanitize(struct lk_buf *b, const unsigned char *p, size_t n)
 	size_t i = 0;
 	while (i < n) {
 		uint32_t cp;
-		size_t k = p[i] ? utf8_len(p + i, &cp) : 0;
+		size_t k = p[i] ? lk_utf8_decode(p + i, &cp) : 0;
 		if (k == 0 || i + k > n) {
 			lk_buf_puts(b, "\xEF\xBF\xBD");
 			i++;
@@ -194,7 +167,7 @@ static char *js_header_value(const char *v)
 	int wide = 0;
 	for (const unsigned char *p = (const unsigned char *)v; *p;) {
 		uint32_t cp;
-		size_t n = utf8_len(p, &cp);
+		size_t n = lk_utf8_decode(p, &cp);
 		if (n == 0) {
 			lk_buf_puts(&dec, "\xEF\xBF\xBD"); /* TextDecoder's U+FFFD */
 			wide = 1;
@@ -259,7 +232,7 @@ static void js_slice(struct lk_buf *b, size_t max)
 	size_t units = 0, i = 0;
 	while (i < b->len) {
 		uint32_t cp;
-		size_t n = utf8_len((const unsigned char *)b->data + i, &cp);
+		size_t n = lk_utf8_decode((const unsigned char *)b->data + i, &cp);
 		if (n == 0)
 			n = 1;
 		size_t u = cp > 0xFFFF ? 2 : 1;
@@ -325,7 +298,7 @@ static int js_decode_uri(const char *s, struct lk_buf *out)
 			u[k] = (unsigned char)c;
 		}
 		uint32_t cp;
-		if (utf8_len(u, &cp) != len)
+		if (lk_utf8_decode(u, &cp) != len)
 			return -1;
 		lk_buf_append(out, u, len);
 		i += 3 * len;

@@ -40,34 +40,6 @@ static char *strip_www(const char *url)
 	return lk_xstrdup(url);
 }
 
-/* Decodes one UTF-8 sequence at s; returns its length (0 if invalid). */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t v, min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xE0) == 0xC0)
-		n = 2, v = c & 0x1Fu, min = 0x80;
-	else if ((c & 0xF0) == 0xE0)
-		n = 3, v = c & 0x0Fu, min = 0x800;
-	else if ((c & 0xF8) == 0xF0)
-		n = 4, v = c & 0x07u, min = 0x10000;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3Fu);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return n;
-}
 
 static void utf8_put(struct lk_buf *b, uint32_t cp)
 {
@@ -138,7 +110,7 @@ static char *js_lowercase(const char *s)
 	uint32_t prev = 0;
 	while (*p) {
 		uint32_t cp, next = 0;
-		size_t n = utf8_decode(p, &cp);
+		size_t n = lk_utf8_decode(p, &cp);
 		if (n == 0) {
 			utf8_put(&b, 0xFFFD);
 			prev = 0xFFFD;
@@ -146,7 +118,7 @@ static char *js_lowercase(const char *s)
 			continue;
 		}
 		if (p[n])
-			utf8_decode(p + n, &next);
+			lk_utf8_decode(p + n, &next);
 		if (cp == 0x130) /* İ lower-cases to i + combining dot above */
 			lk_buf_puts(&b, "i\xCC\x87");
 		else if (cp == 0x3A3) /* Σ: final ς after a letter, σ elsewhere */
