@@ -16,9 +16,16 @@
  *
  * File names are interned: every source points to one copy. Occurrences
  * arrive file by file, so the search starts with the most recent name.
+ *
+ * Memory: a URL list of a million lines makes a million entries, so each
+ * costs as little as it can. URLs, titles and each entry's first source
+ * are cut from an arena (no malloc header or rounding per string, one
+ * free for all); only a link that occurs twice gets a malloc'd source
+ * array. The result keeps its rare fields behind a pointer (result.h).
  */
 #include "linkkeeper/linkset.h"
 
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +34,9 @@
 #include "linkkeeper/util.h"
 
 #define SLOTS_MIN 64
+/* Big enough that chunk headers do not matter, small enough that a run
+ * with ten links does not notice. */
+#define ARENA_CHUNK (64 * 1024)
 
 /* FNV-1a, 64 bits. */
 static uint64_t hash_str(const char *s)
@@ -43,6 +53,53 @@ static uint64_t hash_str(const char *s)
  * instead of a million one-byte allocations. Never freed, never written. */
 static char no_title[1];
 
+/* Capacity doubles at each power of two: the caller keeps no cap. */
+static void arena_keep(struct lk_arena *a, char *chunk)
+{
+	if ((a->nchunks & (a->nchunks - 1)) == 0) {
+		size_t cap = a->nchunks ? a->nchunks * 2 : 1;
+		a->chunks = lk_xrealloc(a->chunks, cap * sizeof *a->chunks);
+	}
+	a->chunks[a->nchunks++] = chunk;
+}
+
+/* size bytes aligned to align (a power of two), valid until arena_free. */
+static void *arena_alloc(struct lk_arena *a, size_t size, size_t align)
+{
+	/* A large request gets a chunk of its own, so the current one is not
+	 * abandoned half empty. */
+	if (size > ARENA_CHUNK / 4) {
+		char *p = lk_xmalloc(size);
+		arena_keep(a, p);
+		return p;
+	}
+	size_t pad = (size_t)(-(uintptr_t)a->next & (align - 1));
+	if (!a->next || pad + size > a->left) {
+		a->next = lk_xmalloc(ARENA_CHUNK);
+		a->left = ARENA_CHUNK;
+		arena_keep(a, a->next);
+		pad = 0; /* malloc's alignment covers every type */
+	}
+	char *p = a->next + pad;
+	a->next = p + size;
+	a->left -= pad + size;
+	return p;
+}
+
+static char *arena_strdup(struct lk_arena *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(arena_alloc(a, n, 1), s, n);
+}
+
+static void arena_free(struct lk_arena *a)
+{
+	for (size_t i = 0; i < a->nchunks; i++)
+		free(a->chunks[i]);
+	free(a->chunks);
+	memset(a, 0, sizeof *a);
+}
+
 void lk_linkset_init(struct lk_linkset *s)
 {
 	memset(s, 0, sizeof *s);
@@ -52,12 +109,8 @@ void lk_linkset_free(struct lk_linkset *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		struct lk_link *l = &s->links[i];
-		for (size_t j = 0; j < l->nsrc; j++)
-			if (l->src[j].title != no_title)
-				free(l->src[j].title);
-		free(l->src);
-		free(l->url);
-		free(l->error);
+		if (l->nsrc > 1) /* the first source alone lives in the arena */
+			free(l->src);
 		lk_result_clear(&l->res);
 	}
 	free(s->links);
@@ -65,6 +118,7 @@ void lk_linkset_free(struct lk_linkset *s)
 	for (size_t i = 0; i < s->nfiles; i++)
 		free(s->files[i]);
 	free(s->files);
+	arena_free(&s->arena);
 	lk_linkset_init(s);
 }
 
@@ -128,8 +182,9 @@ static const char *intern_file(struct lk_linkset *s, const char *file)
 	return s->files[s->nfiles++];
 }
 
-/* Appends a new entry for key and returns its index. */
-static size_t new_link(struct lk_linkset *s, char *key, char *error)
+/* Appends a new entry for key (copied) and returns its index. error:
+ * why key is not a valid URL, or NULL. */
+static size_t new_link(struct lk_linkset *s, const char *key, const char *error)
 {
 	if (s->n >= UINT32_MAX - 1) {
 		fprintf(stderr, "linkkeeper: more than %u links\n", UINT32_MAX - 1);
@@ -141,27 +196,34 @@ static size_t new_link(struct lk_linkset *s, char *key, char *error)
 	}
 	struct lk_link *l = &s->links[s->n];
 	memset(l, 0, sizeof *l);
-	l->url = key;
+	l->url = arena_strdup(&s->arena, key);
 	if (error) {
 		l->invalid = 1;
-		l->error = error;
 		l->res.status = LK_STATUS_BROKEN;
 		l->res.reason = LK_REASON_INVALID_URL;
-		l->res.error = lk_xstrdup(error);
+		lk_result_set_error(&l->res, error);
 	}
 	return s->n++;
 }
 
-static void add_source(struct lk_link *l, const char *file, unsigned line, const char *title)
+static void add_source(struct lk_linkset *s, struct lk_link *l, const char *file, unsigned line,
+                       const char *title)
 {
-	/* Most links occur once: start with room for one occurrence. */
-	if (l->nsrc == l->src_cap) {
-		l->src_cap = l->src_cap ? l->src_cap * 2 : 1;
-		l->src = lk_xrealloc(l->src, l->src_cap * sizeof *l->src);
+	/* Most links occur once: the first source is cut from the arena; a
+	 * second one moves them to a malloc'd array, which then doubles
+	 * whenever nsrc reaches a power of two. */
+	if (l->nsrc == 0) {
+		l->src = arena_alloc(&s->arena, sizeof *l->src, alignof(struct lk_source));
+	} else if (l->nsrc == 1) {
+		struct lk_source *a = lk_xmalloc(2 * sizeof *a);
+		a[0] = l->src[0];
+		l->src = a;
+	} else if ((l->nsrc & (l->nsrc - 1)) == 0) {
+		l->src = lk_xrealloc(l->src, 2 * (size_t)l->nsrc * sizeof *l->src);
 	}
 	l->src[l->nsrc].file = file;
 	l->src[l->nsrc].line = line;
-	l->src[l->nsrc].title = title && *title ? lk_xstrdup(title) : no_title;
+	l->src[l->nsrc].title = title && *title ? arena_strdup(&s->arena, title) : no_title;
 	l->nsrc++;
 }
 
@@ -170,26 +232,33 @@ size_t lk_linkset_add(struct lk_linkset *s, const char *raw_url, const char *fil
 {
 	char err[256] = "";
 	char *norm = NULL;
-	char *error = NULL;
+	const char *key;
+	const char *error = NULL;
 	size_t idx;
 	if (!raw_url)
 		raw_url = "";
 	if (lk_url_normalize(raw_url, &norm, err, sizeof err) < 0) {
-		norm = lk_xstrdup(raw_url);
-		error = lk_xstrdup(err[0] ? err : "invalid URL");
+		key = raw_url;
+		error = err[0] ? err : "invalid URL";
+	} else {
+		key = norm;
 	}
 	if ((s->n + 1) * 2 > s->nslots)
 		grow_slots(s);
-	size_t slot = find_slot(s, norm, error != NULL);
+	size_t slot = find_slot(s, key, error != NULL);
 	if (s->slots[slot] != 0) {
 		idx = s->slots[slot] - 1;
-		free(norm);
-		free(error);
 	} else {
-		idx = new_link(s, norm, error);
+		idx = new_link(s, key, error);
 		s->slots[slot] = (uint32_t)(idx + 1);
 	}
-	add_source(&s->links[idx], intern_file(s, file), line, title);
+	free(norm);
+	struct lk_link *l = &s->links[idx];
+	if (l->nsrc == UINT32_MAX) {
+		fprintf(stderr, "linkkeeper: more than %u occurrences of one link\n", UINT32_MAX);
+		abort();
+	}
+	add_source(s, l, intern_file(s, file), line, title);
 	s->total_occurrences++;
 	return idx;
 }

@@ -67,18 +67,81 @@ int lk_reason_parse(const char *name, enum lk_reason *out)
 
 void lk_result_clear(struct lk_result *r)
 {
-	for (size_t i = 0; i < r->nhops; i++)
-		free(r->hops[i].url);
-	free(r->hops);
-	free(r->final_url);
-	free(r->error);
+	struct lk_result_more *m = r->more;
+	if (m) {
+		for (size_t i = 0; i < m->nhops; i++)
+			free(m->hops[i].url);
+		free(m->hops);
+		free(m->final_url);
+		free(m->error);
+		free(m);
+	}
 	memset(r, 0, sizeof *r);
+}
+
+static struct lk_result_more *more(struct lk_result *r)
+{
+	if (!r->more)
+		r->more = lk_xcalloc(1, sizeof *r->more);
+	return r->more;
 }
 
 void lk_result_add_hop(struct lk_result *r, const char *url, int http_status)
 {
-	r->hops = lk_xrealloc(r->hops, (r->nhops + 1) * sizeof *r->hops);
-	r->hops[r->nhops].url = lk_xstrdup(url);
-	r->hops[r->nhops].http_status = http_status;
-	r->nhops++;
+	struct lk_result_more *m = more(r);
+	m->hops = lk_xrealloc(m->hops, (m->nhops + 1) * sizeof *m->hops);
+	m->hops[m->nhops].url = lk_xstrdup(url);
+	m->hops[m->nhops].http_status = http_status;
+	m->nhops++;
+}
+
+const char *lk_result_error(const struct lk_result *r)
+{
+	return r->more ? r->more->error : NULL;
+}
+
+const char *lk_result_final_url(const struct lk_result *r)
+{
+	return r->more ? r->more->final_url : NULL;
+}
+
+const struct lk_hop *lk_result_hops(const struct lk_result *r, size_t *nhops)
+{
+	*nhops = r->more ? r->more->nhops : 0;
+	return r->more ? r->more->hops : NULL;
+}
+
+int64_t lk_result_last_ok(const struct lk_result *r)
+{
+	return r->more ? r->more->last_ok_ms : 0;
+}
+
+void lk_result_set_error(struct lk_result *r, const char *error)
+{
+	if (!error || !*error) {
+		if (r->more) {
+			free(r->more->error);
+			r->more->error = NULL;
+		}
+		return;
+	}
+	char *copy = lk_xstrdup(error); /* error may be the current one */
+	struct lk_result_more *m = more(r);
+	free(m->error);
+	m->error = copy;
+}
+
+void lk_result_take_final_url(struct lk_result *r, char *url)
+{
+	if (!url && !r->more)
+		return;
+	struct lk_result_more *m = more(r);
+	free(m->final_url);
+	m->final_url = url;
+}
+
+void lk_result_set_last_ok(struct lk_result *r, int64_t ms)
+{
+	if (ms || r->more)
+		more(r)->last_ok_ms = ms;
 }

@@ -21,17 +21,28 @@
 struct lk_source {
 	const char *file;  /* interned in the set; borrowed */
 	unsigned line;
-	char *title;       /* owned, or a shared empty string: never write through it */
+	char *title;       /* in the set's arena, or a shared empty string: never write through it */
 };
 
+/* One per unique URL. A run holds one for every link of its inputs (a
+ * million for a large URL list), so the entry is kept small: its strings
+ * live in the set's arena, its result keeps rare fields apart (result.h). */
 struct lk_link {
-	char *url;               /* normalised (or raw when invalid); owned */
-	struct lk_source *src;   /* occurrences, nsrc of them, in document order */
-	size_t nsrc;
-	size_t src_cap;
-	int invalid;             /* 1: url did not parse; error holds why */
-	char *error;             /* owned; NULL when valid */
-	struct lk_result res;    /* filled by the check */
+	char *url;               /* normalised (or raw when invalid); in the set's arena */
+	struct lk_source *src;   /* occurrences, nsrc of them, in document order: the
+	                          * first one in the arena, from the second on a
+	                          * malloc'd array with room for the next power of two */
+	uint32_t nsrc;
+	uint8_t invalid;         /* 1: url did not parse; res.error holds why */
+	struct lk_result res;    /* filled by the check (preset for invalid links) */
+};
+
+/* A bump allocator: many small strings, freed all at once. */
+struct lk_arena {
+	char **chunks;  /* nchunks of them; capacity doubles at powers of two */
+	size_t nchunks;
+	char *next;     /* free space in the current chunk */
+	size_t left;
 };
 
 struct lk_linkset {
@@ -45,6 +56,7 @@ struct lk_linkset {
 	char **files;
 	size_t nfiles;
 	size_t total_occurrences;
+	struct lk_arena arena;   /* URLs, titles, first sources */
 };
 
 void lk_linkset_init(struct lk_linkset *s);

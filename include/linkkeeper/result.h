@@ -40,22 +40,34 @@ struct lk_hop {
 	int http_status;
 };
 
-/* The outcome of checking one unique URL. Strings are owned by the result
+/* What few results have: a redirect chain, an error text, a cached
+ * result's last ok time. Kept apart from struct lk_result so that a run of
+ * a million plain results does not pay for them (see lk_result.more). */
+struct lk_result_more {
+	char *final_url;     /* where the redirect chain ended; NULL: the link's own URL */
+	struct lk_hop *hops; /* redirect chain, nhops entries (excludes the final URL) */
+	size_t nhops;
+	char *error;         /* human-readable detail, or NULL */
+	int64_t last_ok_ms;  /* for cached results: when it was last ok */
+};
+
+/* The outcome of checking one unique URL. One lives in every link of a
+ * run, so it is kept small: status and reason in a byte each, the rarely
+ * set fields behind `more`, allocated by the first setter that needs it.
+ * Read those through the accessors below (they answer for a NULL `more`);
+ * write them only through the setters. Strings are owned by the result
  * (lk_result_clear frees them). */
 struct lk_result {
-	enum lk_status status;
-	enum lk_reason reason;
-	int http_status;       /* last HTTP status seen, 0 if none */
-	int curl_code;         /* CURLcode of the last attempt */
-	int attempts;          /* requests sent for the final hop, retries included */
-	const char *method;    /* "HEAD" or "GET" (static string), NULL if none sent */
-	int64_t elapsed_ms;    /* from first request to verdict, backoff included */
-	int64_t checked_at_ms; /* wall clock of the verdict */
-	int64_t last_ok_ms;    /* for cached results: when it was last ok */
-	char *final_url;       /* where the redirect chain ended; NULL: the link's own URL */
-	struct lk_hop *hops;   /* redirect chain, nhops entries (excludes the final URL) */
-	size_t nhops;
-	char *error;           /* human-readable detail, or NULL */
+	int64_t checked_at_ms;        /* wall clock of the verdict */
+	const char *method;           /* "HEAD" or "GET" (static string), NULL if none sent */
+	struct lk_result_more *more;  /* NULL until a rare field is set */
+	int32_t elapsed_ms;           /* from first request to verdict, backoff included
+	                               * (held at INT32_MAX, 24 days, past that) */
+	int http_status;              /* last HTTP status seen, 0 if none */
+	int attempts;                 /* requests sent for the final hop, retries included */
+	int16_t curl_code;            /* CURLcode of the last attempt (all below 100) */
+	uint8_t status;               /* enum lk_status */
+	uint8_t reason;               /* enum lk_reason */
 };
 
 const char *lk_status_name(enum lk_status s);
@@ -66,5 +78,17 @@ int lk_reason_parse(const char *name, enum lk_reason *out);
 
 void lk_result_clear(struct lk_result *r);
 void lk_result_add_hop(struct lk_result *r, const char *url, int http_status);
+
+/* The rare fields; NULL, 0 or none when never set. */
+const char *lk_result_error(const struct lk_result *r);
+const char *lk_result_final_url(const struct lk_result *r);
+const struct lk_hop *lk_result_hops(const struct lk_result *r, size_t *nhops);
+int64_t lk_result_last_ok(const struct lk_result *r);
+
+/* Copies error; NULL or "" removes it. */
+void lk_result_set_error(struct lk_result *r, const char *error);
+/* Takes url (malloc'd; NULL: the link's own URL) and frees the previous one. */
+void lk_result_take_final_url(struct lk_result *r, char *url);
+void lk_result_set_last_ok(struct lk_result *r, int64_t ms);
 
 #endif

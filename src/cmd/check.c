@@ -117,10 +117,11 @@ static struct lk_link **triage(const struct lk_check_opts *o, struct lk_linkset 
 		struct lk_link *l = &set->links[i];
 		struct lk_result *r = &l->res;
 		if (l->invalid) {
+			/* The link set preset the result and its reason. */
 			r->status = LK_STATUS_BROKEN;
 			r->reason = LK_REASON_INVALID_URL;
-			free(r->error);
-			r->error = lk_xstrdup(l->error ? l->error : "not a valid URL");
+			if (!lk_result_error(r))
+				lk_result_set_error(r, "not a valid URL");
 			r->checked_at_ms = now;
 			continue;
 		}
@@ -136,7 +137,7 @@ static struct lk_link **triage(const struct lk_check_opts *o, struct lk_linkset 
 			    st.last_ok_at > 0 && now - st.last_ok_at < o->max_age_ms) {
 				r->status = LK_STATUS_CACHED;
 				r->reason = LK_REASON_FRESH;
-				r->last_ok_ms = st.last_ok_at;
+				lk_result_set_last_ok(r, st.last_ok_at);
 				r->http_status = st.last_http;
 				r->checked_at_ms = now;
 				continue;

@@ -278,17 +278,16 @@ static void finish(struct engine *e, struct job *j, enum lk_status status, enum 
                    const char *error)
 {
 	struct lk_result *r = &j->link->res;
-	r->status = status;
-	r->reason = reason;
+	r->status = (uint8_t)status;
+	r->reason = (uint8_t)reason;
 	r->attempts = j->attempts;
-	r->elapsed_ms = j->started ? lk_mono_ms() - j->started : 0;
+	int64_t elapsed = j->started ? lk_mono_ms() - j->started : 0;
+	r->elapsed_ms = elapsed < INT32_MAX ? (int32_t)elapsed : INT32_MAX;
 	r->checked_at_ms = lk_now_ms();
-	free(r->final_url);
-	r->final_url = j->url_owned ? j->url : NULL; /* NULL: where it started */
+	lk_result_take_final_url(r, j->url_owned ? j->url : NULL); /* NULL: where it started */
 	j->url = NULL;
 	j->url_owned = 0;
-	free(r->error);
-	r->error = error && *error ? lk_xstrdup(error) : NULL;
+	lk_result_set_error(r, error);
 	if (status == LK_STATUS_BROKEN)
 		e->broken++;
 	e->remaining--;
@@ -350,16 +349,19 @@ static void follow_redirect(struct engine *e, struct job *j, int status, const c
 		       "redirect to a scheme other than http(s)");
 		return;
 	}
+	size_t nhops;
+	const struct lk_hop *hops = lk_result_hops(r, &nhops);
 	int loop = strcmp(location, j->url) == 0;
-	for (size_t i = 0; i < r->nhops && !loop; i++)
-		loop = strcmp(location, r->hops[i].url) == 0;
+	for (size_t i = 0; i < nhops && !loop; i++)
+		loop = strcmp(location, hops[i].url) == 0;
 	lk_result_add_hop(r, j->url, status);
 	set_url(j, location);
 	if (loop) {
 		finish(e, j, LK_STATUS_BROKEN, LK_REASON_TOO_MANY_REDIRECTS, "redirect loop");
 		return;
 	}
-	if ((int)r->nhops > e->o->max_redirects) {
+	lk_result_hops(r, &nhops);
+	if ((int)nhops > e->o->max_redirects) {
 		finish(e, j, LK_STATUS_BROKEN, LK_REASON_TOO_MANY_REDIRECTS,
 		       "more redirects than --max-redirects");
 		return;
@@ -618,7 +620,7 @@ static void harvest(struct engine *e)
 			code = CURLE_OK; /* we stopped reading a large body on purpose */
 		if (h->capture && code == CURLE_OK && status > 0 && status < 400)
 			emit_capture(e, h, j, (int)status);
-		r->curl_code = (int)code;
+		r->curl_code = (int16_t)code;
 		r->method = j->use_get ? "GET" : "HEAD";
 		if (status > 0)
 			r->http_status = (int)status;

@@ -24,8 +24,8 @@ static void describe(struct lk_buf *b, const struct lk_link *l)
 		return; /* the error text would only repeat the status */
 	}
 	lk_buf_puts(b, reason_text(l));
-	if (r->error)
-		lk_buf_printf(b, " (%s)", r->error);
+	if (lk_result_error(r))
+		lk_buf_printf(b, " (%s)", lk_result_error(r));
 }
 
 void lk_output_text(const struct lk_run_view *v, FILE *out)
@@ -110,25 +110,28 @@ static void json_result(struct lk_buf *b, const struct lk_link *l, enum lk_verdi
 		lk_buf_puts(b, ", \"http_status\": null");
 	lk_buf_puts(b, ", \"final_url\": ");
 	int requested = r->status == LK_STATUS_OK || r->status == LK_STATUS_BROKEN;
-	json_redacted(b, r->final_url ? r->final_url : requested ? l->url : NULL);
+	const char *final_url = lk_result_final_url(r);
+	json_redacted(b, final_url ? final_url : requested ? l->url : NULL);
 	lk_buf_puts(b, ", \"redirects\": [");
-	for (size_t i = 0; i < r->nhops; i++) {
+	size_t nhops;
+	const struct lk_hop *hops = lk_result_hops(r, &nhops);
+	for (size_t i = 0; i < nhops; i++) {
 		lk_buf_puts(b, i ? ", {\"url\": " : "{\"url\": ");
-		json_redacted(b, r->hops[i].url);
-		lk_buf_printf(b, ", \"status\": %d}", r->hops[i].http_status);
+		json_redacted(b, hops[i].url);
+		lk_buf_printf(b, ", \"status\": %d}", hops[i].http_status);
 	}
 	lk_buf_printf(b, "], \"elapsed_ms\": %lld, \"attempts\": %d, \"method\": ",
 	              (long long)r->elapsed_ms, r->attempts);
 	lk_buf_json_string(b, r->method);
 	lk_buf_printf(b, ", \"curl_code\": %d, \"error\": ", r->curl_code);
-	lk_buf_json_string(b, r->error);
+	lk_buf_json_string(b, lk_result_error(r));
 	if (r->checked_at_ms) {
 		lk_format_time(r->checked_at_ms, 1, when);
 		lk_buf_puts(b, ", \"checked_at\": ");
 		lk_buf_json_string(b, when);
 	}
-	if (r->status == LK_STATUS_CACHED && r->last_ok_ms) {
-		lk_format_time(r->last_ok_ms, 1, when);
+	if (r->status == LK_STATUS_CACHED && lk_result_last_ok(r)) {
+		lk_format_time(lk_result_last_ok(r), 1, when);
 		lk_buf_puts(b, ", \"last_ok\": ");
 		lk_buf_json_string(b, when);
 	}

@@ -535,14 +535,16 @@ static const char *redirects_json(struct lk_history *h, const struct lk_result *
 {
 	struct lk_buf *b = &h->scratch;
 	lk_buf_reset(b);
+	size_t nhops;
+	const struct lk_hop *hops = lk_result_hops(res, &nhops);
 	lk_buf_putc(b, '[');
-	for (size_t i = 0; i < res->nhops; i++) {
-		char *u = lk_redact_url(res->hops[i].url ? res->hops[i].url : "");
+	for (size_t i = 0; i < nhops; i++) {
+		char *u = lk_redact_url(hops[i].url ? hops[i].url : "");
 		if (i)
 			lk_buf_putc(b, ',');
 		lk_buf_puts(b, "{\"url\":");
 		lk_buf_json_string(b, u);
-		lk_buf_printf(b, ",\"status\":%d}", res->hops[i].http_status);
+		lk_buf_printf(b, ",\"status\":%d}", hops[i].http_status);
 		free(u);
 	}
 	lk_buf_putc(b, ']');
@@ -592,7 +594,9 @@ static int insert_check(struct lk_history *h, int64_t url_id, int64_t run_id,
 		return -1;
 	/* The engine leaves final_url NULL when no redirect moved the link. */
 	int requested = res->status == LK_STATUS_OK || res->status == LK_STATUS_BROKEN;
-	const char *final_raw = res->final_url ? res->final_url : requested ? link->url : NULL;
+	const char *final_raw = lk_result_final_url(res);
+	if (!final_raw)
+		final_raw = requested ? link->url : NULL;
 	char *final_url = final_raw ? lk_redact_url(final_raw) : NULL;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)url_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)run_id);
@@ -606,7 +610,7 @@ static int insert_check(struct lk_history *h, int64_t url_id, int64_t run_id,
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)res->elapsed_ms);
 	bind_text_or_null(st, 11, final_url);
 	sqlite3_bind_text(st, 12, redirects_json(h, res), -1, SQLITE_STATIC);
-	bind_text_or_null(st, 13, res->error);
+	bind_text_or_null(st, 13, lk_result_error(res));
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(final_url);

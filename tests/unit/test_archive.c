@@ -52,7 +52,7 @@ static int setup(void **state)
 	f->link.src = lk_xcalloc(2, sizeof *f->link.src);
 	f->link.src[0] = (struct lk_source){"docs/a.md", 12, lk_xstrdup("An \"example\" page")};
 	f->link.src[1] = (struct lk_source){"docs/b.md", 3, NULL};
-	f->link.nsrc = f->link.src_cap = 2;
+	f->link.nsrc = 2;
 	*state = f;
 	return 0;
 }

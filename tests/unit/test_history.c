@@ -57,7 +57,6 @@ static void link_add_source(struct lk_link *l, const char *file, unsigned line,
 	l->src[l->nsrc].line = line;
 	l->src[l->nsrc].title = title ? lk_xstrdup(title) : NULL;
 	l->nsrc++;
-	l->src_cap = l->nsrc;
 }
 
 static void link_clear(struct lk_link *l)
@@ -66,7 +65,6 @@ static void link_clear(struct lk_link *l)
 		free(l->src[i].title);
 	free(l->src);
 	free(l->url);
-	free(l->error);
 	lk_result_clear(&l->res);
 	memset(l, 0, sizeof *l);
 }
@@ -572,13 +570,13 @@ static void test_checks_newest_first_with_all_fields(void **state)
 	l.res.method = "GET";
 	l.res.attempts = 3;
 	l.res.elapsed_ms = 15000;
-	l.res.error = lk_xstrdup("Operation timed out after 15000 milliseconds");
+	lk_result_set_error(&l.res, "Operation timed out after 15000 milliseconds");
 	assert_int_equal(lk_history_record(f->h, f->run_id, &l), 0);
 	link_clear(&l);
 
 	link_init(&l, u, LK_STATUS_OK, LK_REASON_NONE, 200, T0 + 1000);
 	l.res.elapsed_ms = 42;
-	l.res.final_url = lk_xstrdup("https://example.com/page/");
+	lk_result_take_final_url(&l.res, lk_xstrdup("https://example.com/page/"));
 	lk_result_add_hop(&l.res, u, 301);
 	assert_int_equal(lk_history_record(f->h, f->run_id, &l), 0);
 	link_clear(&l);
@@ -655,7 +653,7 @@ static void test_redirect_chain_stored_as_json(void **state)
 	lk_result_add_hop(&l.res, "http://example.com/old", 301);
 	lk_result_add_hop(&l.res, "https://example.com/old", 302);
 	lk_result_add_hop(&l.res, "https://example.com/\"quoted\"", 307);
-	l.res.final_url = lk_xstrdup("https://example.com/new");
+	lk_result_take_final_url(&l.res, lk_xstrdup("https://example.com/new"));
 	assert_int_equal(lk_history_record(f->h, f->run_id, &l), 0);
 	link_clear(&l);
 
@@ -706,7 +704,7 @@ static void test_secrets_in_urls_are_redacted(void **state)
 	struct fixture *f = *state;
 	struct lk_link l;
 	link_init(&l, "https://user:pw@h/?token=abc", LK_STATUS_OK, LK_REASON_NONE, 200, T0);
-	l.res.final_url = lk_xstrdup("https://h/next?api_key=k3y&x=1");
+	lk_result_take_final_url(&l.res, lk_xstrdup("https://h/next?api_key=k3y&x=1"));
 	lk_result_add_hop(&l.res, "https://user:pw@h/?token=abc", 302);
 	assert_int_equal(lk_history_record(f->h, f->run_id, &l), 0);
 	link_clear(&l);

@@ -84,7 +84,7 @@ static void test_linkset_records_every_occurrence_in_order(void **state)
 	assert_int_equal(l->src[2].line, 9);
 	assert_string_equal(l->src[2].title, "");
 	assert_int_equal(l->invalid, 0);
-	assert_null(l->error);
+	assert_null(lk_result_error(&l->res));
 	lk_linkset_free(&s);
 }
 
@@ -123,12 +123,11 @@ static void test_linkset_invalid_url_gets_own_entry(void **state)
 	const struct lk_link *l = &s.links[1];
 	assert_string_equal(l->url, "https://exa mple.com/");
 	assert_int_equal(l->invalid, 1);
-	assert_string_equal(l->error, "bad host name");
 	assert_int_equal(l->res.status, LK_STATUS_BROKEN);
 	assert_int_equal(l->res.reason, LK_REASON_INVALID_URL);
-	assert_string_equal(l->res.error, "bad host name");
+	assert_string_equal(lk_result_error(&l->res), "bad host name");
 	assert_int_equal(l->nsrc, 2);
-	assert_string_equal(s.links[2].error, "unsupported scheme ftp");
+	assert_string_equal(lk_result_error(&s.links[2].res), "unsupported scheme ftp");
 	lk_linkset_free(&s);
 }
 
@@ -166,14 +165,45 @@ static void test_linkset_free_clears_results_and_resets(void **state)
 	struct lk_linkset s;
 	lk_linkset_init(&s);
 	lk_linkset_add(&s, "https://a.example/", "f", 1, "");
-	s.links[0].res.final_url = lk_xstrdup("https://a.example/final");
-	s.links[0].res.error = lk_xstrdup("detail");
+	lk_result_take_final_url(&s.links[0].res, lk_xstrdup("https://a.example/final"));
+	lk_result_set_error(&s.links[0].res, "detail");
 	lk_result_add_hop(&s.links[0].res, "https://a.example/", 301);
 	lk_linkset_free(&s);
 	assert_int_equal(s.n, 0);
 	assert_null(s.links);
 	assert_null(s.slots);
 	assert_int_equal(s.nfiles, 0);
+}
+
+static void test_linkset_keeps_many_sources_and_long_strings(void **state)
+{
+	(void)state;
+	struct lk_linkset s;
+	char title[16];
+	lk_linkset_init(&s);
+	/* Longer than a quarter of an arena chunk: gets a chunk of its own. */
+	size_t len = 40000;
+	char *big = lk_xmalloc(len + 1);
+	memcpy(big, "https://example.com/", 20);
+	memset(big + 20, 'a', len - 20);
+	big[len] = '\0';
+	for (unsigned i = 0; i < 9; i++) {
+		snprintf(title, sizeof title, "t%u", i);
+		lk_linkset_add(&s, "https://example.com/many", "m.md", i + 1, title);
+		lk_linkset_add(&s, big, "m.md", i + 1, i % 2 ? "" : title);
+	}
+	assert_int_equal(s.n, 2);
+	for (unsigned i = 0; i < 9; i++) {
+		snprintf(title, sizeof title, "t%u", i);
+		assert_int_equal(s.links[0].src[i].line, i + 1);
+		assert_string_equal(s.links[0].src[i].title, title);
+		assert_string_equal(s.links[1].src[i].title, i % 2 ? "" : title);
+	}
+	assert_int_equal(s.links[0].nsrc, 9);
+	assert_string_equal(s.links[1].url, big);
+	assert_int_equal(lk_linkset_find(&s, big), 1);
+	free(big);
+	lk_linkset_free(&s);
 }
 
 static void test_hundred_thousand_urls(void **state)
@@ -213,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_linkset_find_returns_index_or_minus_one),
 		cmocka_unit_test(test_linkset_add_cb_adds_and_goes_on),
 		cmocka_unit_test(test_linkset_free_clears_results_and_resets),
+		cmocka_unit_test(test_linkset_keeps_many_sources_and_long_strings),
 		cmocka_unit_test(test_hundred_thousand_urls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

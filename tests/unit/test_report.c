@@ -90,7 +90,7 @@ static void record(struct lk_history *h, int64_t run_id, const struct spec *s, c
                    int64_t at)
 {
 	struct lk_source src = {.file = s->file, .line = s->line, .title = (char *)s->title};
-	struct lk_link l = {.url = (char *)s->url, .src = &src, .nsrc = 1, .src_cap = 1};
+	struct lk_link l = {.url = (char *)s->url, .src = &src, .nsrc = 1};
 	l.res.checked_at_ms = at;
 	if (c == 'o') {
 		l.res.status = LK_STATUS_OK;
@@ -99,12 +99,14 @@ static void record(struct lk_history *h, int64_t run_id, const struct spec *s, c
 		l.res.status = LK_STATUS_BROKEN;
 		l.res.reason = s->reason;
 		l.res.http_status = s->reason == LK_REASON_HTTP ? 404 : 0;
-		l.res.error = s->reason == LK_REASON_HTTP ? "HTTP 404 Not Found" : "timed out";
+		lk_result_set_error(&l.res,
+		                    s->reason == LK_REASON_HTTP ? "HTTP 404 Not Found" : "timed out");
 	} else {
 		l.res.status = LK_STATUS_EXCLUDED;
 		l.res.reason = LK_REASON_PATTERN;
 	}
 	assert_int_equal(lk_history_record(h, run_id, &l), 0);
+	lk_result_clear(&l.res);
 }
 
 /* The steady link is also used in a second document. */
@@ -114,7 +116,7 @@ static void record_steady_twice(struct lk_history *h, int64_t run_id, int64_t at
 		{.file = "docs/a.md", .line = 1, .title = "Steady\x01 \xff bytes"},
 		{.file = "docs/b.md", .line = 2, .title = "Steady again"},
 	};
-	struct lk_link l = {.url = U_STEADY, .src = src, .nsrc = 2, .src_cap = 2};
+	struct lk_link l = {.url = U_STEADY, .src = src, .nsrc = 2};
 	l.res.status = LK_STATUS_OK;
 	l.res.http_status = 200;
 	l.res.checked_at_ms = at;
