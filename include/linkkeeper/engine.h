@@ -100,8 +100,14 @@ typedef void (*lk_engine_done_fn)(void *ctx, struct lk_link *link);
 
 /* Checks links[0..n) (each valid, not yet decided) and fills link->res.
  * Returns 0 when every link got a result, -1 with a message in err when
- * the engine itself failed (epoll, libcurl initialisation). */
+ * the engine itself failed (epoll, libcurl initialisation), -2 when
+ * lk_engine_request_stop was called: transfers in flight are abandoned and
+ * the links not decided keep res.checked_at_ms == 0. */
 int lk_engine_run(const struct lk_engine_opts *o, struct lk_link **links, size_t n,
                   lk_engine_done_fn done, void *ctx, char *err, size_t errlen);
+
+/* Asks a running (or the next) lk_engine_run to stop soon. Async-signal-
+ * safe: meant for a SIGINT/SIGTERM handler. */
+void lk_engine_request_stop(void);
 
 #endif

@@ -15,6 +15,7 @@
  * capture index. `archive` is this same command with archiving on.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,11 +150,34 @@ static struct lk_link **triage(const struct lk_check_opts *o, struct lk_linkset 
 	return net;
 }
 
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	lk_engine_request_stop();
+}
+
+/* SIGINT and SIGTERM (a cancelled CI job) stop the check cleanly: what was
+ * checked is recorded and printed. A second signal kills as usual. No
+ * SA_RESTART, so the network thread's epoll_wait returns at once. */
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = (int)SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Counts decided links; after an interrupt some have no verdict. */
 static void count(const struct lk_linkset *set, struct lk_run_counts *c)
 {
 	memset(c, 0, sizeof *c);
 	c->total = set->n;
 	for (size_t i = 0; i < set->n; i++) {
+		if (!set->links[i].res.checked_at_ms)
+			continue;
 		switch (set->links[i].res.status) {
 		case LK_STATUS_OK: c->ok++; break;
 		case LK_STATUS_BROKEN: c->broken++; break;
@@ -327,11 +351,13 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 	for (size_t i = 0; i < set.n; i++)
 		if (set.links[i].res.checked_at_ms)
 			lk_writer_push(ctx.writer, &set.links[i]);
+	catch_stop_signals();
 	int engine_rc = lk_engine_run(&o.engine, net, nnet, on_done, &ctx, err, sizeof err);
 	char werr[512] = "";
 	size_t failed_rows = lk_writer_finish(ctx.writer, werr, sizeof werr);
 	int archive_rc = archiver ? finish_archive(&o, archiver, &archived) : 0;
-	if (engine_rc < 0) {
+	int interrupted = engine_rc == -2;
+	if (engine_rc < 0 && !interrupted) {
 		lk_cmd_error("%s", err);
 		goto out;
 	}
@@ -352,6 +378,13 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 	view.archive = o.archive ? &archived : NULL;
 	if (write_output(&o, &view, run_id) != 0 || archive_rc != 0)
 		goto out;
+	if (interrupted) {
+		size_t done = view.counts.ok + view.counts.broken + view.counts.excluded +
+		              view.counts.cached;
+		lk_cmd_error("interrupted: %zu of %zu links checked; their results are recorded", done,
+		             set.n);
+		goto out;
+	}
 	rc = failing ? LK_EXIT_FOUND : LK_EXIT_OK;
 out:
 	free(verdict);

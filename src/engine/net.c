@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -704,10 +705,23 @@ static void feed(struct engine *e)
 	}
 }
 
+static volatile sig_atomic_t stop_requested;
+
+void lk_engine_request_stop(void)
+{
+	stop_requested = 1;
+}
+
 static int loop(struct engine *e, char *err, size_t errlen)
 {
 	struct epoll_event ev[MAX_EVENTS];
 	while (e->remaining > 0) {
+		if (stop_requested) {
+			snprintf(err, errlen, "interrupted");
+			if (e->o->progress)
+				progress(e, 1);
+			return -2;
+		}
 		int64_t now = lk_mono_ms();
 		feed(e);
 		lk_sched_fire_timers(&e->sched, now);

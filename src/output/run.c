@@ -160,10 +160,13 @@ void lk_output_json(const struct lk_run_view *v, FILE *out)
 		        (unsigned long long)a->bytes);
 	}
 	fputs("},\n \"results\": [", out);
+	size_t shown = 0;
 	for (size_t i = 0; i < v->set->n; i++) {
+		if (!v->set->links[i].res.checked_at_ms)
+			continue; /* no verdict: the run was interrupted */
 		lk_buf_reset(&b);
 		json_result(&b, &v->set->links[i], (enum lk_verdict)v->verdict[i]);
-		fputs(i ? ",\n  " : "\n  ", out);
+		fputs(shown++ ? ",\n  " : "\n  ", out);
 		fwrite(b.data, 1, b.len, out);
 	}
 	fputs("\n]}\n", out);

@@ -143,3 +143,39 @@ def test_ten_mb_line_is_read_and_its_links_checked(t):
     t.eq(len(r.doc["results"]), 3, "links found on the 10 MB line")
     for u in urls:
         t.expect(r, u, "ok")
+
+
+def test_interrupt_keeps_what_was_checked(t):
+    import json
+    import signal
+    import subprocess
+    import time
+    s = t.server()
+    fast = [s.url("/ok?id=f%d" % i) for i in range(20)]
+    slow = [s.url("/slow?ms=8000&id=s%d" % i) for i in range(5)]
+    out = t.path("out.json")
+    argv = [t.bin, "check", "--no-progress", "--format", "json", "-o", out, "--db", t.db,
+            "--retries", "0", t.links_file(fast + slow)]
+    p = subprocess.Popen(argv, cwd=t.tmp, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20 * t.scale
+    while time.monotonic() < deadline and s.count("slow") < 5:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=10 * t.scale)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise AssertionError("check did not stop within 10 s of SIGINT")
+    t.eq(p.returncode, 2, "exit status after SIGINT (stderr %r)" % err[-300:])
+    t.true(b"interrupted" in err, "stderr says why: %r" % err[-300:])
+    with open(out) as f:
+        doc = json.load(f)
+    t.eq(sorted(r["url"] for r in doc["results"]), sorted(fast), "results of the checked links")
+    t.eq(doc["summary"]["ok"], 20, "summary of what was checked")
+    rows = t.db_query("SELECT count(*) AS n FROM checks")[0]["n"]
+    t.eq(rows, 20, "checks recorded before the interrupt")
+    t.eq(t.db_query("SELECT count(*) AS n FROM runs WHERE finished_at IS NOT NULL")[0]["n"], 1,
+         "the run is closed")
