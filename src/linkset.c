@@ -105,7 +105,7 @@ void lk_linkset_init(struct lk_linkset *s)
 	memset(s, 0, sizeof *s);
 }
 
-void lk_linkset_free(struct lk_linkset *s)
+static void free_links(struct lk_linkset *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		struct lk_link *l = &s->links[i];
@@ -113,8 +113,14 @@ void lk_linkset_free(struct lk_linkset *s)
 			free(l->src);
 		lk_result_clear(&l->res);
 	}
+}
+
+void lk_linkset_free(struct lk_linkset *s)
+{
+	free_links(s);
 	free(s->links);
 	free(s->slots);
+	free(s->seen);
 	for (size_t i = 0; i < s->nfiles; i++)
 		free(s->files[i]);
 	free(s->files);
@@ -163,6 +169,63 @@ long lk_linkset_find(const struct lk_linkset *s, const char *url)
 	if (v == 0)
 		v = s->slots[find_slot(s, url, 1)];
 	return v ? (long)v - 1 : -1;
+}
+
+/* Fingerprint of a link: never 0, which marks an empty slot. */
+static uint64_t fingerprint(const char *key, int invalid)
+{
+	uint64_t h = hash_str(key) ^ (invalid ? 0x9E3779B97F4A7C15ULL : 0);
+	return h ? h : 1;
+}
+
+static int seen_has(const struct lk_linkset *s, uint64_t fp)
+{
+	if (s->seen_slots == 0)
+		return 0;
+	size_t mask = s->seen_slots - 1;
+	for (size_t i = (size_t)fp & mask; s->seen[i]; i = (i + 1) & mask)
+		if (s->seen[i] == fp)
+			return 1;
+	return 0;
+}
+
+static void seen_put(struct lk_linkset *s, uint64_t fp)
+{
+	if ((s->nseen + 1) * 2 > s->seen_slots) {
+		size_t n = s->seen_slots ? s->seen_slots * 2 : 1024;
+		uint64_t *t = lk_xcalloc(n, sizeof *t);
+		for (size_t k = 0; k < s->seen_slots; k++) {
+			if (!s->seen[k])
+				continue;
+			size_t i = (size_t)s->seen[k] & (n - 1);
+			while (t[i])
+				i = (i + 1) & (n - 1);
+			t[i] = s->seen[k];
+		}
+		free(s->seen);
+		s->seen = t;
+		s->seen_slots = n;
+	}
+	size_t mask = s->seen_slots - 1;
+	size_t i = (size_t)fp & mask;
+	while (s->seen[i]) {
+		if (s->seen[i] == fp)
+			return;
+		i = (i + 1) & mask;
+	}
+	s->seen[i] = fp;
+	s->nseen++;
+}
+
+void lk_linkset_next_chunk(struct lk_linkset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		seen_put(s, fingerprint(s->links[i].url, s->links[i].invalid));
+	free_links(s);
+	s->n = 0;
+	if (s->slots)
+		memset(s->slots, 0, s->nslots * sizeof *s->slots);
+	arena_free(&s->arena);
 }
 
 /* The set's copy of file, made on first sight. */
@@ -248,9 +311,15 @@ size_t lk_linkset_add(struct lk_linkset *s, const char *raw_url, const char *fil
 	size_t slot = find_slot(s, key, error != NULL);
 	if (s->slots[slot] != 0) {
 		idx = s->slots[slot] - 1;
+	} else if (s->nseen && seen_has(s, fingerprint(key, error != NULL))) {
+		free(norm);
+		s->dropped++;
+		s->total_occurrences++;
+		return LK_LINKSET_EARLIER;
 	} else {
 		idx = new_link(s, key, error);
 		s->slots[slot] = (uint32_t)(idx + 1);
+		s->unique++;
 	}
 	free(norm);
 	struct lk_link *l = &s->links[idx];

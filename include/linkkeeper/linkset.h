@@ -57,14 +57,31 @@ struct lk_linkset {
 	size_t nfiles;
 	size_t total_occurrences;
 	struct lk_arena arena;   /* URLs, titles, first sources */
+	/* Links of earlier chunks (lk_linkset_next_chunk), as 64-bit
+	 * fingerprints in an open-addressing table (0 = empty slot). */
+	uint64_t *seen;
+	size_t nseen, seen_slots;
+	size_t dropped;          /* occurrences of links of earlier chunks */
+	size_t unique;           /* links over all chunks */
 };
+
+/* lk_linkset_add's answer for an occurrence of a link that was in an
+ * earlier chunk: it was checked there, and is not added again. */
+#define LK_LINKSET_EARLIER ((size_t)-1)
 
 void lk_linkset_init(struct lk_linkset *s);
 void lk_linkset_free(struct lk_linkset *s);
 
-/* Adds one occurrence. Returns the entry's index. */
+/* Adds one occurrence. Returns the entry's index, or LK_LINKSET_EARLIER. */
 size_t lk_linkset_add(struct lk_linkset *s, const char *raw_url, const char *file,
                       unsigned line, const char *title);
+
+/* Forgets the links (and their results) to make room for the next chunk
+ * of a large input, keeping what is needed to recognise them: their
+ * fingerprints (8 bytes each; two URLs sharing one, about 1 in 10^7 at a
+ * million links, would make the second one be taken for the first). File
+ * names stay interned. */
+void lk_linkset_next_chunk(struct lk_linkset *s);
 
 /* Index of the entry for a normalised URL, or -1. */
 long lk_linkset_find(const struct lk_linkset *s, const char *url);

@@ -35,6 +35,8 @@
 #define WRITER_QUEUE 8192
 #define WRITER_BATCH_ROWS 5000
 #define WRITER_BATCH_MS 250
+/* Unique links checked per chunk of a large input (LINKKEEPER_CHUNK for tests). */
+#define CHUNK_LINKS 65536
 
 static const char check_usage[] =
 	"usage: linkkeeper check [OPTIONS] INPUT...\n"
@@ -92,19 +94,6 @@ static void on_done(void *ctx, struct lk_link *link)
 {
 	struct check_ctx *c = ctx;
 	lk_writer_push(c->writer, link);
-}
-
-static int extract_inputs(const struct lk_check_opts *o, int argc, char **argv, int first,
-                          struct lk_linkset *set)
-{
-	char err[512];
-	for (int i = first; i < argc; i++) {
-		if (lk_extract_path(argv[i], &o->extract, lk_linkset_add_cb, set, err, sizeof err) != 0) {
-			lk_cmd_error("%s", err);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* Decides the links that need no request; returns those that do. */
@@ -225,33 +214,6 @@ static int write_report(const struct lk_check_opts *o, int64_t run_id, FILE *out
 	return rc < 0 ? -1 : 0;
 }
 
-static int write_output(const struct lk_check_opts *o, const struct lk_run_view *v,
-                        int64_t run_id)
-{
-	FILE *out = stdout;
-	int rc = 0;
-	if (o->output) {
-		out = fopen(o->output, "w");
-		if (!out)
-			return lk_cmd_error("cannot write %s: %s", o->output, strerror(errno));
-	}
-	switch (o->format) {
-	case LK_OUT_JSON: lk_output_json(v, out); break;
-	case LK_OUT_GITHUB: lk_output_github(v, out); break;
-	case LK_OUT_JUNIT:
-	case LK_OUT_MARKDOWN: rc = write_report(o, run_id, out); break;
-	default: lk_output_text(v, out); break;
-	}
-	int bad = ferror(out) || rc != 0;
-	if (out != stdout)
-		bad |= fclose(out) != 0;
-	else
-		bad |= fflush(out) != 0;
-	if (bad)
-		return lk_cmd_error("error writing %s", o->output ? o->output : "standard output");
-	return 0;
-}
-
 /* Starts the archiver for run_id and turns the engine's capture mode on. */
 static struct lk_archiver *start_archive(struct lk_check_opts *o, int64_t run_id)
 {
@@ -305,21 +267,153 @@ static int finish_archive(const struct lk_check_opts *o, struct lk_archiver *a,
 	return rc;
 }
 
+/* One check run, across the chunks of a large input. */
+struct run {
+	struct lk_check_opts *o;
+	struct lk_linkset set;
+	struct lk_history *h;       /* opened when the first chunk is checked */
+	int64_t run_id;
+	struct lk_archiver *archiver;
+	struct lk_archive_stats archived;
+	struct lk_run_counts counts; /* decided links, over all chunks */
+	size_t chunk_limit;
+	FILE *out;
+	FILE *spool;                /* JSON results, copied out at the end */
+	size_t nresults;
+	int failing;                /* a link fails the build */
+	int interrupted;
+};
+
+static int start_run(struct run *r)
+{
+	char err[512];
+	if (lk_history_open(lk_cmd_db_path(r->o->db), &r->h, err, sizeof err) < 0) {
+		r->h = NULL;
+		return lk_cmd_error("%s", err), -1;
+	}
+	if (lk_history_run_begin(r->h, lk_now_ms(), r->o->args, &r->run_id) < 0)
+		return lk_cmd_error("cannot record the run: %s", lk_history_error(r->h)), -1;
+	if (r->o->archive && !(r->archiver = start_archive(r->o, r->run_id)))
+		return -1;
+	catch_stop_signals();
+	return 0;
+}
+
+static void add_counts(const struct lk_linkset *set, struct lk_run_counts *c)
+{
+	struct lk_run_counts chunk;
+	count(set, &chunk);
+	c->ok += chunk.ok;
+	c->broken += chunk.broken;
+	c->excluded += chunk.excluded;
+	c->cached += chunk.cached;
+}
+
+/* Checks the links in the set, records them and writes their part of the
+ * output. Returns 0, 1 when interrupted, -1 on an error (reported). */
+static int check_chunk(struct run *r)
+{
+	struct lk_check_opts *o = r->o;
+	char err[512], werr[512] = "";
+	if (!r->h && start_run(r) < 0)
+		return -1;
+	size_t nnet;
+	struct lk_link **net = triage(o, &r->set, r->h, &nnet);
+	struct check_ctx ctx = {
+		.writer = lk_writer_start(r->h, r->run_id, WRITER_QUEUE, WRITER_BATCH_ROWS,
+		                          WRITER_BATCH_MS),
+	};
+	if (!ctx.writer) {
+		free(net);
+		return lk_cmd_error("cannot start the history writer"), -1;
+	}
+	for (size_t i = 0; i < r->set.n; i++)
+		if (r->set.links[i].res.checked_at_ms)
+			lk_writer_push(ctx.writer, &r->set.links[i]);
+	int engine_rc = lk_engine_run(&o->engine, net, nnet, on_done, &ctx, err, sizeof err);
+	size_t failed_rows = lk_writer_finish(ctx.writer, werr, sizeof werr);
+	free(net);
+	if (engine_rc == -1)
+		return lk_cmd_error("%s", err), -1;
+	if (failed_rows)
+		return lk_cmd_error("could not record %zu results: %s", failed_rows, werr), -1;
+	r->interrupted = engine_rc == -2;
+	add_counts(&r->set, &r->counts);
+
+	size_t n = r->set.n ? r->set.n : 1;
+	unsigned char *verdict = lk_xcalloc(n, 1);
+	int *streak = lk_xcalloc(n, sizeof *streak);
+	r->failing |= judge(o, &r->set, r->h, verdict, streak);
+	struct lk_run_view view = {.set = &r->set, .verdict = verdict, .streak = streak};
+	switch (o->format) {
+	case LK_OUT_JSON: lk_output_json_links(&view, r->spool, &r->nresults); break;
+	case LK_OUT_GITHUB: lk_output_github_links(&view, r->out); break;
+	case LK_OUT_TEXT: lk_output_text_links(&view, r->out); break;
+	default: break; /* JUnit and Markdown are written from the history at the end */
+	}
+	free(verdict);
+	free(streak);
+	return r->interrupted ? 1 : 0;
+}
+
+/* The extraction callback: a large input is checked a chunk at a time, so
+ * memory follows the chunk, not the input. A non-zero answer stops the
+ * extraction (interrupted, or an error already reported). */
+static int on_link(void *ctx, const char *url, const char *file, unsigned line,
+                   const char *title)
+{
+	struct run *r = ctx;
+	lk_linkset_add(&r->set, url, file, line, title);
+	if (r->set.n < r->chunk_limit)
+		return 0;
+	int rc = check_chunk(r);
+	lk_linkset_next_chunk(&r->set);
+	return rc ? 1 : 0;
+}
+
+/* Unique links per chunk. Archiving keeps the whole input in one chunk: the
+ * archive thread reads the links of captures it has not written yet. */
+static size_t chunk_limit(const struct lk_check_opts *o)
+{
+	const char *env = getenv("LINKKEEPER_CHUNK");
+	if (o->archive)
+		return SIZE_MAX;
+	if (env && *env) {
+		long v = strtol(env, NULL, 10);
+		if (v > 0)
+			return (size_t)v;
+	}
+	return CHUNK_LINKS;
+}
+
+/* The closing part of the output, for the whole run. */
+static int close_output(struct run *r, int64_t duration_ms)
+{
+	struct lk_run_totals t = {
+		.counts = r->counts,
+		.duration_ms = duration_ms,
+		.archive = r->o->archive ? &r->archived : NULL,
+	};
+	int rc = 0;
+	switch (r->o->format) {
+	case LK_OUT_JSON: rc = lk_output_json_close(&t, r->spool, r->out); break;
+	case LK_OUT_GITHUB: lk_output_github_close(&t, r->out); break;
+	case LK_OUT_JUNIT:
+	case LK_OUT_MARKDOWN: rc = write_report(r->o, r->run_id, r->out); break;
+	default: lk_output_text_close(&t, r->out); break;
+	}
+	return rc;
+}
+
 int lk_check_main(int argc, char **argv, const char *usage, int archive)
 {
 	struct lk_check_opts o;
-	struct lk_linkset set;
-	struct lk_history *h = NULL;
-	struct lk_link **net = NULL;
-	struct lk_archiver *archiver = NULL;
-	struct lk_archive_stats archived = {0};
-	unsigned char *verdict = NULL;
-	int *streak = NULL;
+	struct run r = {.o = &o};
 	char err[512];
 	int rc = LK_EXIT_ERROR;
 	int64_t t0 = lk_mono_ms();
 
-	lk_linkset_init(&set);
+	lk_linkset_init(&r.set);
 	int first = lk_check_opts_parse(&o, argc, argv, usage);
 	if (first == -2) {
 		rc = LK_EXIT_OK;
@@ -329,70 +423,65 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 		goto out;
 	o.archive |= archive;
 	o.engine.progress = !o.no_progress && isatty(STDERR_FILENO);
-	if (extract_inputs(&o, argc, argv, first, &set) < 0)
-		goto out;
-	if (lk_history_open(lk_cmd_db_path(o.db), &h, err, sizeof err) < 0) {
-		lk_cmd_error("%s", err);
-		goto out;
-	}
-	int64_t run_id;
-	if (lk_history_run_begin(h, lk_now_ms(), o.args, &run_id) < 0) {
-		lk_cmd_error("cannot record the run: %s", lk_history_error(h));
+	r.chunk_limit = chunk_limit(&o);
+	r.out = stdout;
+	if (o.output && !(r.out = fopen(o.output, "w"))) {
+		lk_cmd_error("cannot write %s: %s", o.output, strerror(errno));
 		goto out;
 	}
-	if (o.archive && !(archiver = start_archive(&o, run_id)))
-		goto out;
-	size_t nnet;
-	net = triage(&o, &set, h, &nnet);
-
-	struct check_ctx ctx = {
-		.writer = lk_writer_start(h, run_id, WRITER_QUEUE, WRITER_BATCH_ROWS, WRITER_BATCH_MS),
-	};
-	for (size_t i = 0; i < set.n; i++)
-		if (set.links[i].res.checked_at_ms)
-			lk_writer_push(ctx.writer, &set.links[i]);
-	catch_stop_signals();
-	int engine_rc = lk_engine_run(&o.engine, net, nnet, on_done, &ctx, err, sizeof err);
-	char werr[512] = "";
-	size_t failed_rows = lk_writer_finish(ctx.writer, werr, sizeof werr);
-	int archive_rc = archiver ? finish_archive(&o, archiver, &archived) : 0;
-	int interrupted = engine_rc == -2;
-	if (engine_rc < 0 && !interrupted) {
-		lk_cmd_error("%s", err);
-		goto out;
-	}
-	if (failed_rows) {
-		lk_cmd_error("could not record %zu results: %s", failed_rows, werr);
+	if (o.format == LK_OUT_JSON && !(r.spool = tmpfile())) {
+		lk_cmd_error("cannot create a temporary file: %s", strerror(errno));
 		goto out;
 	}
 
-	struct lk_run_view view = {.set = &set};
-	count(&set, &view.counts);
-	lk_history_run_end(h, run_id, lk_now_ms(), &view.counts);
-	verdict = lk_xcalloc(set.n ? set.n : 1, 1);
-	streak = lk_xcalloc(set.n ? set.n : 1, sizeof *streak);
-	int failing = judge(&o, &set, h, verdict, streak);
-	view.verdict = verdict;
-	view.streak = streak;
-	view.duration_ms = lk_mono_ms() - t0;
-	view.archive = o.archive ? &archived : NULL;
-	if (write_output(&o, &view, run_id) != 0 || archive_rc != 0)
+	int stopped = 0; /* interrupted, or a chunk failed (already said) */
+	for (int i = first; i < argc && !stopped; i++) {
+		int x = lk_extract_path(argv[i], &o.extract, on_link, &r, err, sizeof err);
+		if (x < 0) {
+			lk_cmd_error("%s", err);
+			if (!r.h)
+				goto out; /* nothing checked or recorded yet */
+			stopped = 1;
+		} else if (x > 0) {
+			stopped = 1;
+		}
+	}
+	int failed = stopped && !r.interrupted;
+	if (!stopped && check_chunk(&r) < 0)
+		failed = 1;
+	if (!r.h)
 		goto out;
-	if (interrupted) {
-		size_t done = view.counts.ok + view.counts.broken + view.counts.excluded +
-		              view.counts.cached;
+	int archive_rc = r.archiver ? finish_archive(&o, r.archiver, &r.archived) : 0;
+	r.archiver = NULL;
+	r.counts.total = r.set.unique;
+	lk_history_run_end(r.h, r.run_id, lk_now_ms(), &r.counts);
+	if (failed)
+		goto out;
+	int bad = close_output(&r, lk_mono_ms() - t0) != 0;
+	bad |= ferror(r.out) != 0 || fflush(r.out) != 0;
+	if (bad) {
+		lk_cmd_error("error writing %s", o.output ? o.output : "standard output");
+		goto out;
+	}
+	if (archive_rc != 0)
+		goto out;
+	if (r.interrupted) {
+		size_t done = r.counts.ok + r.counts.broken + r.counts.excluded + r.counts.cached;
 		lk_cmd_error("interrupted: %zu of %zu links checked; their results are recorded", done,
-		             set.n);
+		             r.set.unique);
 		goto out;
 	}
-	rc = failing ? LK_EXIT_FOUND : LK_EXIT_OK;
+	rc = r.failing ? LK_EXIT_FOUND : LK_EXIT_OK;
 out:
-	free(verdict);
-	free(streak);
-	free(net);
-	if (h)
-		lk_history_close(h);
-	lk_linkset_free(&set);
+	if (r.archiver)
+		finish_archive(&o, r.archiver, &r.archived);
+	if (r.spool)
+		fclose(r.spool);
+	if (r.out && r.out != stdout && fclose(r.out) != 0 && rc != LK_EXIT_ERROR)
+		rc = lk_cmd_error("error writing %s", o.output);
+	if (r.h)
+		lk_history_close(r.h);
+	lk_linkset_free(&r.set);
 	lk_check_opts_free(&o);
 	return rc;
 }

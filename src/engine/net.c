@@ -53,6 +53,14 @@ struct job {
 	int64_t started;      /* monotonic ms of the first request */
 };
 
+/* Jobs come in slabs: reused through the free list, and all freed at the
+ * end, also those still under way when a run is interrupted. */
+#define JOB_SLAB 256
+struct job_slab {
+	struct job_slab *next;
+	struct job jobs[JOB_SLAB];
+};
+
 /* A pooled easy handle and what its current transfer needs. */
 struct handle {
 	CURL *easy;
@@ -87,6 +95,7 @@ struct engine {
 	struct lk_link **links;
 	size_t nlinks, next_link, live_jobs, window;
 	struct job *free_jobs;
+	struct job_slab *slabs;   /* every job ever made, freed at the end */
 	size_t total, remaining, broken;
 	uint64_t rng;
 	int64_t last_progress;
@@ -686,11 +695,17 @@ static void feed(struct engine *e)
 	const struct lk_engine_opts *o = e->o;
 	while (e->live_jobs < e->window && e->next_link < e->nlinks) {
 		char key[512];
+		if (!e->free_jobs) {
+			struct job_slab *slab = lk_xcalloc(1, sizeof *slab);
+			slab->next = e->slabs;
+			e->slabs = slab;
+			for (size_t k = 0; k < JOB_SLAB; k++) {
+				slab->jobs[k].next_free = e->free_jobs;
+				e->free_jobs = &slab->jobs[k];
+			}
+		}
 		struct job *j = e->free_jobs;
-		if (j)
-			e->free_jobs = j->next_free;
-		else
-			j = lk_xmalloc(sizeof *j);
+		e->free_jobs = j->next_free;
 		memset(j, 0, sizeof *j);
 		j->link = e->links[e->next_link++];
 		j->url = j->link->url;
@@ -830,10 +845,13 @@ int lk_engine_run(const struct lk_engine_opts *o, struct lk_link **links, size_t
 	rc = loop(&e, err, errlen);
 out:
 	teardown(&e);
-	while (e.free_jobs) {
-		struct job *j = e.free_jobs;
-		e.free_jobs = j->next_free;
-		free(j);
+	while (e.slabs) {
+		struct job_slab *slab = e.slabs;
+		e.slabs = slab->next;
+		for (size_t k = 0; k < JOB_SLAB; k++)
+			if (slab->jobs[k].url_owned) /* a redirect under way at an interrupt */
+				free(slab->jobs[k].url);
+		free(slab);
 	}
 	return rc;
 }

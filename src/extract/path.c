@@ -2,9 +2,9 @@
  * path.c — from a command-line argument to the extractor that fits it.
  *
  * An argument is standard input ("-"), a link itself ("https://…"), a file
- * or a directory. Files are read whole with lk_read_file (bounded by
- * max_file_size) and handed to the text, Markdown or HTML extractor by their
- * extension unless the caller forces a format.
+ * or a directory. Markdown and HTML files are read whole with lk_read_file
+ * (bounded by max_file_size); text is read a block of lines at a time. Each
+ * goes to its extractor by extension unless the caller forces a format.
  *
  * Directories are walked depth first in byte order of the names, so a run
  * reports links in the same order on every machine. Hidden entries (".git",
@@ -68,6 +68,75 @@ static int extract_buffer(const char *buf, size_t len, const char *file,
 	}
 }
 
+/* Text has no structure across lines, so it is read and extracted a block
+ * of whole lines at a time: a million-line URL list never sits whole in
+ * memory. Line numbers are shifted by the lines of the blocks before. */
+#define TEXT_BLOCK ((size_t)1 << 20)
+
+struct line_shift {
+	lk_link_fn fn;
+	void *ctx;
+	unsigned offset;
+};
+
+static int shifted(void *c, const char *url, const char *file, unsigned line, const char *title)
+{
+	struct line_shift *s = c;
+	return s->fn(s->ctx, url, file, line + s->offset, title);
+}
+
+/* Extracts from f, total input bounded by max; a line longer than a block
+ * grows the buffer (within max as well). */
+static int extract_text_stream(FILE *f, const char *path, size_t max, lk_link_fn fn, void *ctx,
+                               char *err, size_t errlen)
+{
+	size_t cap = TEXT_BLOCK < max ? TEXT_BLOCK : max + 1;
+	char *buf = lk_xmalloc(cap);
+	size_t len = 0, total = 0;
+	struct line_shift sh = {fn, ctx, 0};
+	int rc = 0;
+	for (;;) {
+		if (len == cap) {
+			cap *= 2;
+			buf = lk_xrealloc(buf, cap);
+		}
+		size_t n = fread(buf + len, 1, cap - len, f);
+		if (ferror(f)) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			rc = -1;
+			break;
+		}
+		total += n;
+		if (total > max) {
+			snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+			rc = -1;
+			break;
+		}
+		len += n;
+		int eof = n == 0;
+		size_t cut = len;
+		if (!eof) {
+			const char *nl = memrchr(buf, '\n', len);
+			if (!nl)
+				continue; /* a long line: read on */
+			cut = (size_t)(nl - buf) + 1;
+		}
+		if (cut > 0) {
+			rc = lk_extract_text(buf, cut, path, shifted, &sh);
+			if (rc)
+				break;
+			for (size_t i = 0; i < cut; i++)
+				sh.offset += buf[i] == '\n';
+			memmove(buf, buf + cut, len - cut);
+			len -= cut;
+		}
+		if (eof)
+			break;
+	}
+	free(buf);
+	return rc;
+}
+
 /* Reads path ("-" for stdin) and extracts from it in format. */
 static int extract_file(const char *path, enum lk_input_format format,
                         const struct lk_extract_opts *o, lk_link_fn fn, void *ctx, char *err,
@@ -76,6 +145,26 @@ static int extract_file(const char *path, enum lk_input_format format,
 	char *data = NULL;
 	size_t len = 0;
 	size_t max = o->max_file_size ? o->max_file_size : DEFAULT_MAX_FILE_SIZE;
+	if (format == LK_INPUT_TEXT || format == LK_INPUT_AUTO) {
+		int is_stdin = strcmp(path, "-") == 0;
+		FILE *f = is_stdin ? stdin : fopen(path, "rb");
+		struct stat st;
+		if (!f) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		/* A file known to be too large is refused before anything is read. */
+		if (!is_stdin && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+		    (size_t)st.st_size > max) {
+			snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+			fclose(f);
+			return -1;
+		}
+		int rc = extract_text_stream(f, path, max, fn, ctx, err, errlen);
+		if (!is_stdin)
+			fclose(f);
+		return rc;
+	}
 	if (lk_read_file(path, max, &data, &len, err, errlen) < 0)
 		return -1;
 	int rc = extract_buffer(data, len, path, format, o, fn, ctx);

@@ -28,7 +28,7 @@ static void describe(struct lk_buf *b, const struct lk_link *l)
 		lk_buf_printf(b, " (%s)", lk_result_error(r));
 }
 
-void lk_output_text(const struct lk_run_view *v, FILE *out)
+void lk_output_text_links(const struct lk_run_view *v, FILE *out)
 {
 	const struct lk_linkset *s = v->set;
 	struct lk_buf b = {0};
@@ -62,9 +62,13 @@ void lk_output_text(const struct lk_run_view *v, FILE *out)
 			fputc('\n', out);
 	}
 	lk_buf_free(&b);
-	const struct lk_run_counts *c = &v->counts;
+}
+
+void lk_output_text_close(const struct lk_run_totals *t, FILE *out)
+{
+	const struct lk_run_counts *c = &t->counts;
 	fprintf(out, "%zu links: %zu ok, %zu broken, %zu excluded, %zu cached in %.1f s\n", c->total,
-	        c->ok, c->broken, c->excluded, c->cached, (double)v->duration_ms / 1000.0);
+	        c->ok, c->broken, c->excluded, c->cached, (double)t->duration_ms / 1000.0);
 }
 
 static void json_sources(struct lk_buf *b, const struct lk_link *l)
@@ -143,16 +147,29 @@ static void json_result(struct lk_buf *b, const struct lk_link *l, enum lk_verdi
 	lk_buf_putc(b, '}');
 }
 
-void lk_output_json(const struct lk_run_view *v, FILE *out)
+void lk_output_json_links(const struct lk_run_view *v, FILE *spool, size_t *nresults)
 {
-	const struct lk_run_counts *c = &v->counts;
 	struct lk_buf b = {0};
+	for (size_t i = 0; i < v->set->n; i++) {
+		if (!v->set->links[i].res.checked_at_ms)
+			continue; /* no verdict: the run was interrupted */
+		lk_buf_reset(&b);
+		json_result(&b, &v->set->links[i], (enum lk_verdict)v->verdict[i]);
+		fputs((*nresults)++ ? ",\n  " : "\n  ", spool);
+		fwrite(b.data, 1, b.len, spool);
+	}
+	lk_buf_free(&b);
+}
+
+int lk_output_json_close(const struct lk_run_totals *t, FILE *spool, FILE *out)
+{
+	const struct lk_run_counts *c = &t->counts;
 	fprintf(out,
 	        "{\"summary\": {\"total\": %zu, \"ok\": %zu, \"broken\": %zu, \"excluded\": %zu, "
 	        "\"cached\": %zu, \"duration_ms\": %lld",
-	        c->total, c->ok, c->broken, c->excluded, c->cached, (long long)v->duration_ms);
-	if (v->archive) {
-		const struct lk_archive_stats *a = v->archive;
+	        c->total, c->ok, c->broken, c->excluded, c->cached, (long long)t->duration_ms);
+	if (t->archive) {
+		const struct lk_archive_stats *a = t->archive;
 		fprintf(out,
 		        ", \"archive\": {\"responses\": %zu, \"revisits\": %zu, \"truncated\": %zu, "
 		        "\"failed\": %zu, \"files\": %zu, \"bytes\": %llu}",
@@ -160,17 +177,14 @@ void lk_output_json(const struct lk_run_view *v, FILE *out)
 		        (unsigned long long)a->bytes);
 	}
 	fputs("},\n \"results\": [", out);
-	size_t shown = 0;
-	for (size_t i = 0; i < v->set->n; i++) {
-		if (!v->set->links[i].res.checked_at_ms)
-			continue; /* no verdict: the run was interrupted */
-		lk_buf_reset(&b);
-		json_result(&b, &v->set->links[i], (enum lk_verdict)v->verdict[i]);
-		fputs(shown++ ? ",\n  " : "\n  ", out);
-		fwrite(b.data, 1, b.len, out);
-	}
+	char chunk[65536];
+	size_t n;
+	rewind(spool);
+	while ((n = fread(chunk, 1, sizeof chunk, spool)) > 0)
+		fwrite(chunk, 1, n, out);
+	int bad = ferror(spool);
 	fputs("\n]}\n", out);
-	lk_buf_free(&b);
+	return bad ? -1 : 0;
 }
 
 /* GitHub's workflow commands: property values escape %, \r, \n, ':' and
@@ -193,7 +207,7 @@ static void gh_escape(struct lk_buf *b, const char *s, int property)
 	}
 }
 
-void lk_output_github(const struct lk_run_view *v, FILE *out)
+void lk_output_github_links(const struct lk_run_view *v, FILE *out)
 {
 	struct lk_buf b = {0};
 	for (size_t i = 0; i < v->set->n; i++) {
@@ -215,8 +229,12 @@ void lk_output_github(const struct lk_run_view *v, FILE *out)
 		}
 		free(url);
 	}
-	const struct lk_run_counts *c = &v->counts;
+	lk_buf_free(&b);
+}
+
+void lk_output_github_close(const struct lk_run_totals *t, FILE *out)
+{
+	const struct lk_run_counts *c = &t->counts;
 	fprintf(out, "%zu links: %zu ok, %zu broken, %zu excluded, %zu cached\n", c->total, c->ok,
 	        c->broken, c->excluded, c->cached);
-	lk_buf_free(&b);
 }

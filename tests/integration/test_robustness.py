@@ -179,3 +179,48 @@ def test_interrupt_keeps_what_was_checked(t):
     t.eq(rows, 20, "checks recorded before the interrupt")
     t.eq(t.db_query("SELECT count(*) AS n FROM runs WHERE finished_at IS NOT NULL")[0]["n"], 1,
          "the run is closed")
+
+
+def test_large_input_is_checked_in_chunks_with_the_same_results(t):
+    import os
+    s = t.server()
+    urls = [s.url("/ok?id=c%d" % i) for i in range(40)]
+    for k in range(5):  # broken links spread over several chunks
+        urls.insert(k * 9, s.url("/missing?id=m%d" % k))
+    lines = urls + urls[:10] + ["https://[::1/broken"]   # repeats land in later chunks
+    f = t.links_file(lines)
+    env = dict(os.environ, LINKKEEPER_CHUNK="7")
+    r = t.check(f, "--retries", "0", env=env)
+    t.exit_code(r, 1)
+    got = sorted(x["url"] for x in r.doc["results"])
+    t.eq(len(got), len(set(got)), "each URL reported once")
+    t.eq(len(got), 46, "results (45 URLs + 1 invalid)")
+    t.eq((r.doc["summary"]["total"], r.doc["summary"]["ok"], r.doc["summary"]["broken"]),
+         (46, 40, 6), "summary over all chunks")
+    for u in urls:
+        t.eq(s.count(u.split("id=")[1]) >= 1, True, "requested: " + u)
+    t.eq(max(s.count("c%d" % i) for i in range(10)), 1, "a repeat in a later chunk is not re-requested")
+    t.eq(t.db_query("SELECT count(*) AS n FROM checks")[0]["n"], 46, "checks rows")
+    # text and github outputs, chunk by chunk
+    r = t.check(f, "--retries", "0", fmt="text", env=env)
+    t.exit_code(r, 1)
+    t.eq(r.out.count("/missing?id="), 5, "text lists each broken link once")
+    t.true(r.out.rstrip().endswith("cached in %s s" % r.out.rstrip().split(" in ")[-1].split()[0]),
+           "one summary line at the end")
+    t.true("46 links: 40 ok, 6 broken" in r.out, "text summary: " + r.out[-200:])
+    t.true(r.out.count("links.txt\n") > 1, "checked in several chunks (a header each):\n"
+           + r.out[:600])
+
+
+def test_text_read_in_blocks_keeps_line_numbers(t):
+    lines = ["filler line %d without a link" % i for i in range(200000)]
+    lines[149999] = "Far down:https://far.example/page"   # line 150000, past the first MiB
+    lines[5] = "Near:https://near.example/"
+    f = t.write("big.txt", "\n".join(lines) + "\n")
+    r = t.run("urls", f)
+    t.exit_code(r, 0)
+    t.eq(r.out.splitlines(), ["https://near.example/\t%s:6\tNear:" % f,
+                              "https://far.example/page\t%s:150000\tFar down:" % f],
+         "urls of a 7 MB file")
+    r = t.run("urls", "-", stdin=("\n".join(lines) + "\n").encode())
+    t.true(r.out.endswith("-:150000\tFar down:\n"), "line numbers from stdin: %r" % r.out[-80:])
