@@ -1,13 +1,18 @@
 /*
  * check.c — `linkkeeper check`: extract → check → remember → report.
  *
- * The calling thread extracts every input into a link set, decides what
- * needs no request (invalid URLs, --exclude/--include, fresh results under
- * --max-age), then becomes the network thread (engine.h). Finished links go
- * through a bounded queue to the writer thread, the only user of the SQLite
- * connection while the engine runs. When both are done, the history tells
- * which broken links fail the build (--fail-after, bot walls on links that
- * were fine before), and the chosen writer prints the run.
+ * The calling thread extracts the inputs into a link set, a chunk of at
+ * most CHUNK_LINKS unique links at a time (all of a normal document fits
+ * one chunk). For each chunk it decides what needs no request (invalid
+ * URLs, --exclude/--include, fresh results under --max-age), then becomes
+ * the network thread (engine.h). Finished links go through a bounded queue
+ * to the writer thread, the only user of the SQLite connection while the
+ * engine runs. When both are done, the history tells which broken links
+ * fail the build (--fail-after, bot walls on links that were fine before),
+ * the chunk's part of the output is written, and the link set makes room
+ * for the next chunk, remembering only fingerprints of what it checked.
+ * Memory thus follows the chunk, not the input: a million URLs fit in
+ * well under 100 MB. The summary closes the output.
  *
  * Archiving (`archive`, or `check --archive`) adds a third thread: the
  * engine then fetches every page with GET and hands each response below
