@@ -69,6 +69,12 @@ int lk_history_commit(struct lk_history *h);
  * state as described above), inserts a checks row, upserts its sources. */
 int lk_history_record(struct lk_history *h, int64_t run_id, const struct lk_link *link);
 
+/* Records one more occurrence of url, a link recorded earlier in the run
+ * (a repeat in a later chunk of a large input): only the sources table
+ * changes. Returns 0 or -1. */
+int lk_history_add_source(struct lk_history *h, int64_t run_id, const char *url,
+                          const char *file, unsigned line, const char *title);
+
 /* A URL's current state. */
 struct lk_url_state {
 	int64_t first_seen, last_checked, last_ok_at, failing_since; /* 0 = NULL */

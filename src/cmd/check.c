@@ -35,6 +35,7 @@
 #include "linkkeeper/linkset.h"
 #include "linkkeeper/output.h"
 #include "linkkeeper/report.h"
+#include "linkkeeper/url.h"
 #include "linkkeeper/util.h"
 
 #define WRITER_QUEUE 8192
@@ -287,6 +288,7 @@ struct run {
 	size_t nresults;
 	int failing;                /* a link fails the build */
 	int interrupted;
+	int in_txn;                 /* sources of repeats are being recorded */
 };
 
 static int start_run(struct run *r)
@@ -322,6 +324,10 @@ static int check_chunk(struct run *r)
 	char err[512], werr[512] = "";
 	if (!r->h && start_run(r) < 0)
 		return -1;
+	if (r->in_txn) {
+		lk_history_commit(r->h);
+		r->in_txn = 0;
+	}
 	size_t nnet;
 	struct lk_link **net = triage(o, &r->set, r->h, &nnet);
 	struct check_ctx ctx = {
@@ -368,7 +374,19 @@ static int on_link(void *ctx, const char *url, const char *file, unsigned line,
                    const char *title)
 {
 	struct run *r = ctx;
-	lk_linkset_add(&r->set, url, file, line, title);
+	if (lk_linkset_add(&r->set, url, file, line, title) == LK_LINKSET_EARLIER) {
+		/* Checked in an earlier chunk: its output is written, but the
+		 * history still learns where else it occurs. */
+		char norm_err[256];
+		char *norm = NULL;
+		if (lk_url_normalize(url, &norm, norm_err, sizeof norm_err) == 0 && r->h) {
+			if (!r->in_txn)
+				r->in_txn = lk_history_begin(r->h) == 0;
+			lk_history_add_source(r->h, r->run_id, norm, file, line, title);
+		}
+		free(norm);
+		return 0;
+	}
 	if (r->set.n < r->chunk_limit)
 		return 0;
 	int rc = check_chunk(r);
@@ -456,6 +474,10 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 		failed = 1;
 	if (!r.h)
 		goto out;
+	if (r.in_txn) {
+		lk_history_commit(r.h);
+		r.in_txn = 0;
+	}
 	int archive_rc = r.archiver ? finish_archive(&o, r.archiver, &r.archived) : 0;
 	r.archiver = NULL;
 	r.counts.total = r.set.unique;

@@ -682,6 +682,23 @@ int lk_history_record(struct lk_history *h, int64_t run_id, const struct lk_link
 	return -1;
 }
 
+int lk_history_add_source(struct lk_history *h, int64_t run_id, const char *url,
+                          const char *file, unsigned line, const char *title)
+{
+	struct lk_link one = {0};
+	struct lk_source src = {.file = file, .line = line, .title = (char *)(uintptr_t)title};
+	char *key = lk_redact_url(url);
+	struct lk_result seen = {.status = LK_STATUS_EXCLUDED};
+	int64_t url_id = 0;
+	int rc = upsert_url(h, key, &seen, lk_now_ms(), &url_id);
+	free(key);
+	if (rc < 0)
+		return -1;
+	one.src = &src;
+	one.nsrc = 1;
+	return upsert_sources(h, url_id, run_id, &one);
+}
+
 /* ---- reading ------------------------------------------------------------ */
 
 static void copy_column(char *dst, size_t n, sqlite3_stmt *st, int col)

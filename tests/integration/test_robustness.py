@@ -201,6 +201,10 @@ def test_large_input_is_checked_in_chunks_with_the_same_results(t):
         t.eq(s.count(u.split("id=")[1]) >= 1, True, "requested: " + u)
     t.eq(max(s.count("c%d" % i) for i in range(10)), 1, "a repeat in a later chunk is not re-requested")
     t.eq(t.db_query("SELECT count(*) AS n FROM checks")[0]["n"], 46, "checks rows")
+    lines_of_first = t.db_query("SELECT s.line FROM sources s JOIN urls u ON u.id = s.url_id "
+                                "WHERE u.url = ? ORDER BY s.line", (urls[0],))
+    t.eq([row["line"] for row in lines_of_first], [1, 46],
+         "a repeat in a later chunk is recorded where it occurs")
     # text and github outputs, chunk by chunk
     r = t.check(f, "--retries", "0", fmt="text", env=env)
     t.exit_code(r, 1)
