@@ -28,6 +28,8 @@
 
 #include "linkkeeper/util.h"
 
+#include "sql.h"
+
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS warc_files ("
 	"  id INTEGER PRIMARY KEY,"
@@ -135,38 +137,19 @@ static void set_db_err(struct lk_captures *c, const char *what)
 
 static sqlite3_stmt *stmt_get(struct lk_captures *c, enum stmt_id id)
 {
-	sqlite3_stmt *st = c->stmt[id];
-	if (st) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return st;
-	}
-	if (sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-	    SQLITE_OK) {
+	sqlite3_stmt *st = lk_sql_prepared(c->db, &c->stmt[id], stmt_sql[id]);
+	if (!st)
 		set_db_err(c, "prepare");
-		return NULL;
-	}
-	c->stmt[id] = st;
 	return st;
 }
 
 static int stmt_done(struct lk_captures *c, sqlite3_stmt *st, const char *what)
 {
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	if (lk_sql_step_done(st) < 0) {
 		set_db_err(c, what);
 		return -1;
 	}
 	return 0;
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
 }
 
 static int exec(struct lk_captures *c, const char *sql)
@@ -326,24 +309,24 @@ int lk_captures_add(struct lk_captures *c, const struct lk_capture_row *r)
 	sqlite3_stmt *st = stmt_get(c, ST_ADD);
 	if (!st)
 		return -1;
-	bind_text(st, 1, r->url);
-	bind_text(st, 2, r->urlkey);
-	bind_text(st, 3, r->ts14);
-	bind_text(st, 4, r->warc_date);
+	lk_sql_bind_text(st, 1, r->url);
+	lk_sql_bind_text(st, 2, r->urlkey);
+	lk_sql_bind_text(st, 3, r->ts14);
+	lk_sql_bind_text(st, 4, r->warc_date);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)r->captured_at);
-	bind_text(st, 6, r->record_type);
+	lk_sql_bind_text(st, 6, r->record_type);
 	if (r->http_status)
 		sqlite3_bind_int(st, 7, r->http_status);
-	bind_text(st, 8, r->mime);
-	bind_text(st, 9, r->payload_digest);
-	bind_text(st, 10, r->record_id);
-	bind_text(st, 11, r->refers_to);
-	bind_text(st, 12, r->refers_to_url);
-	bind_text(st, 13, r->refers_to_date);
-	bind_text(st, 14, r->file);
+	lk_sql_bind_text(st, 8, r->mime);
+	lk_sql_bind_text(st, 9, r->payload_digest);
+	lk_sql_bind_text(st, 10, r->record_id);
+	lk_sql_bind_text(st, 11, r->refers_to);
+	lk_sql_bind_text(st, 12, r->refers_to_url);
+	lk_sql_bind_text(st, 13, r->refers_to_date);
+	lk_sql_bind_text(st, 14, r->file);
 	sqlite3_bind_int64(st, 15, (sqlite3_int64)r->offset);
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)r->length);
-	bind_text(st, 17, r->truncated);
+	lk_sql_bind_text(st, 17, r->truncated);
 	if (r->run_id)
 		sqlite3_bind_int64(st, 18, (sqlite3_int64)r->run_id);
 	return stmt_done(c, st, "cannot add capture");
@@ -354,7 +337,7 @@ int lk_captures_file_opened(struct lk_captures *c, const char *name, int64_t at_
 	sqlite3_stmt *st = stmt_get(c, ST_FILE_OPENED);
 	if (!st)
 		return -1;
-	bind_text(st, 1, name);
+	lk_sql_bind_text(st, 1, name);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)at_ms);
 	return stmt_done(c, st, "cannot record WARC file");
 }
@@ -365,7 +348,7 @@ int lk_captures_file_closed(struct lk_captures *c, const char *name, int64_t at_
 	sqlite3_stmt *st = stmt_get(c, ST_FILE_CLOSED);
 	if (!st)
 		return -1;
-	bind_text(st, 1, name);
+	lk_sql_bind_text(st, 1, name);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)at_ms);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)bytes);
 	return stmt_done(c, st, "cannot record WARC file");
@@ -376,7 +359,7 @@ long lk_captures_forget_after(struct lk_captures *c, const char *file, int64_t o
 	sqlite3_stmt *st = stmt_get(c, ST_FORGET);
 	if (!st)
 		return -1;
-	bind_text(st, 1, file);
+	lk_sql_bind_text(st, 1, file);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)offset);
 	if (stmt_done(c, st, "cannot drop captures") < 0)
 		return -1;
@@ -465,7 +448,7 @@ int lk_captures_has_record(struct lk_captures *c, const char *record_id)
 	sqlite3_stmt *st = stmt_get(c, ST_HAS_RECORD);
 	if (!st)
 		return -1;
-	bind_text(st, 1, record_id);
+	lk_sql_bind_text(st, 1, record_id);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -484,7 +467,7 @@ int lk_captures_last_original(struct lk_captures *c, const char *url,
 	sqlite3_stmt *st = stmt_get(c, ST_LAST_ORIGINAL);
 	if (!st)
 		return -1;
-	bind_text(st, 1, url);
+	lk_sql_bind_text(st, 1, url);
 	return one_row(c, st, out);
 }
 
@@ -496,7 +479,7 @@ int lk_captures_find(struct lk_captures *c, const char *url, int64_t at_ms,
 	sqlite3_stmt *st = stmt_get(c, at_ms > 0 ? ST_FIND_AT : ST_FIND_LATEST);
 	if (!st)
 		return -1;
-	bind_text(st, 1, url);
+	lk_sql_bind_text(st, 1, url);
 	if (at_ms > 0)
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)at_ms);
 	return one_row(c, st, out);
@@ -510,7 +493,7 @@ int lk_captures_by_record_id(struct lk_captures *c, const char *record_id,
 	sqlite3_stmt *st = stmt_get(c, ST_BY_RECORD_ID);
 	if (!st)
 		return -1;
-	bind_text(st, 1, record_id);
+	lk_sql_bind_text(st, 1, record_id);
 	return one_row(c, st, out);
 }
 

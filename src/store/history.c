@@ -32,6 +32,8 @@
 
 #include "linkkeeper/util.h"
 
+#include "sql.h"
+
 #define LK_SCHEMA_VERSION 1
 
 /* Migration i brings the schema from user_version i to i + 1. Plain CREATE
@@ -190,18 +192,9 @@ static void set_db_err(struct lk_history *h, const char *what)
  * h->err set) when it cannot be prepared. */
 static sqlite3_stmt *stmt_get(struct lk_history *h, enum stmt_id id)
 {
-	sqlite3_stmt *st = h->stmt[id];
-	if (st) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return st;
-	}
-	if (sqlite3_prepare_v3(h->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st,
-	                       NULL) != SQLITE_OK) {
+	sqlite3_stmt *st = lk_sql_prepared(h->db, &h->stmt[id], stmt_sql[id]);
+	if (!st)
 		set_db_err(h, "prepare");
-		return NULL;
-	}
-	h->stmt[id] = st;
 	return st;
 }
 
@@ -211,21 +204,11 @@ static int stmt_run(struct lk_history *h, enum stmt_id id, const char *what)
 	sqlite3_stmt *st = stmt_get(h, id);
 	if (!st)
 		return -1;
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	if (lk_sql_step_done(st) < 0) {
 		set_db_err(h, what);
 		return -1;
 	}
 	return 0;
-}
-
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
 }
 
 static void bind_int_or_null(sqlite3_stmt *st, int i, int v)
@@ -444,7 +427,7 @@ int lk_history_run_begin(struct lk_history *h, int64_t started_ms, const char *a
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)started_ms);
 	sqlite3_bind_text(st, 2, LK_VERSION, -1, SQLITE_STATIC);
-	bind_text_or_null(st, 3, args);
+	lk_sql_bind_text(st, 3, args);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -563,10 +546,10 @@ static int upsert_url(struct lk_history *h, const char *url, const struct lk_res
 		return -1;
 	char *host = url_host(url);
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	bind_text_or_null(st, 2, host);
+	lk_sql_bind_text(st, 2, host);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)checked_at);
 	if (id != ST_URL_SEEN) {
-		bind_text_or_null(st, 4, res->reason == LK_REASON_NONE ? NULL
+		lk_sql_bind_text(st, 4, res->reason == LK_REASON_NONE ? NULL
 		                                                       : lk_reason_name(res->reason));
 		bind_int_or_null(st, 5, res->http_status);
 	}
@@ -602,15 +585,15 @@ static int insert_check(struct lk_history *h, int64_t url_id, int64_t run_id,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)run_id);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)checked_at);
 	sqlite3_bind_text(st, 4, lk_status_name(res->status), -1, SQLITE_STATIC);
-	bind_text_or_null(st, 5, res->reason == LK_REASON_NONE ? NULL : lk_reason_name(res->reason));
+	lk_sql_bind_text(st, 5, res->reason == LK_REASON_NONE ? NULL : lk_reason_name(res->reason));
 	bind_int_or_null(st, 6, res->http_status);
 	sqlite3_bind_int(st, 7, res->curl_code);
-	bind_text_or_null(st, 8, res->method);
+	lk_sql_bind_text(st, 8, res->method);
 	sqlite3_bind_int(st, 9, res->attempts);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)res->elapsed_ms);
-	bind_text_or_null(st, 11, final_url);
+	lk_sql_bind_text(st, 11, final_url);
 	sqlite3_bind_text(st, 12, redirects_json(h, res), -1, SQLITE_STATIC);
-	bind_text_or_null(st, 13, lk_result_error(res));
+	lk_sql_bind_text(st, 13, lk_result_error(res));
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(final_url);
@@ -632,7 +615,7 @@ static int upsert_sources(struct lk_history *h, int64_t url_id, int64_t run_id,
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)url_id);
 		sqlite3_bind_text(st, 2, src->file ? src->file : "", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)src->line);
-		bind_text_or_null(st, 4, src->title);
+		lk_sql_bind_text(st, 4, src->title);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)run_id);
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
