@@ -17,7 +17,9 @@
  * Archiving (`archive`, or `check --archive`) adds a third thread: the
  * engine then fetches every page with GET and hands each response below
  * 400 to the archiver (archiver.h), which writes the WARC files and the
- * capture index. `archive` is this same command with archiving on.
+ * capture index. One archiver serves one chunk (it reads the links of
+ * captures it has not written yet), so each chunk gets its own WARC file.
+ * `archive` is this same command with archiving on.
  */
 #include <errno.h>
 #include <signal.h>
@@ -249,28 +251,39 @@ static const char *plural(size_t n)
 	return n == 1 ? "" : "s";
 }
 
-/* Finishes the archiver and says what it wrote, in one line on stderr;
- * *stp gets the figures. Returns 0, or -1 when something could not be
- * archived (already said). */
-static int finish_archive(const struct lk_check_opts *o, struct lk_archiver *a,
-                          struct lk_archive_stats *stp)
+/* Finishes the archiver of a chunk and adds its figures to *total.
+ * Returns 0, or -1 when something could not be archived (said). */
+static int finish_archive(struct lk_archiver *a, struct lk_archive_stats *total)
 {
 	struct lk_archive_stats st;
 	char err[512];
 	int rc = lk_archiver_finish(a, &st, err, sizeof err);
-	*stp = st;
-	fprintf(stderr,
-	        "archive: %zu response%s, %zu revisit%s, %zu truncated; %.1f KiB in %zu WARC "
-	        "file%s in %s",
-	        st.responses, plural(st.responses), st.revisits, plural(st.revisits), st.truncated,
-	        (double)st.bytes / 1024.0, st.files, plural(st.files), o->archive_dir);
-	if (st.repaired_files)
-		fprintf(stderr, "; repaired %zu unfinished file%s (%llu bytes cut)", st.repaired_files,
-		        plural(st.repaired_files), (unsigned long long)st.repaired_cut);
-	fputc('\n', stderr);
+	total->responses += st.responses;
+	total->revisits += st.revisits;
+	total->truncated += st.truncated;
+	total->failed += st.failed;
+	total->files += st.files;
+	total->bytes += st.bytes;
+	total->repaired_files += st.repaired_files;
+	total->repaired_cut += st.repaired_cut;
 	if (rc < 0)
 		lk_cmd_error("archive: %s", err);
 	return rc;
+}
+
+/* What the run archived, in one line on stderr. */
+static void say_archived(const struct lk_check_opts *o, const struct lk_archive_stats *st)
+{
+	fprintf(stderr,
+	        "archive: %zu response%s, %zu revisit%s, %zu truncated; %.1f KiB in %zu WARC "
+	        "file%s in %s",
+	        st->responses, plural(st->responses), st->revisits, plural(st->revisits),
+	        st->truncated, (double)st->bytes / 1024.0, st->files, plural(st->files),
+	        o->archive_dir);
+	if (st->repaired_files)
+		fprintf(stderr, "; repaired %zu unfinished file%s (%llu bytes cut)", st->repaired_files,
+		        plural(st->repaired_files), (unsigned long long)st->repaired_cut);
+	fputc('\n', stderr);
 }
 
 /* One check run, across the chunks of a large input. */
@@ -279,8 +292,9 @@ struct run {
 	struct lk_linkset set;
 	struct lk_history *h;       /* opened when the first chunk is checked */
 	int64_t run_id;
-	struct lk_archiver *archiver;
-	struct lk_archive_stats archived;
+	struct lk_archiver *archiver;    /* of the chunk being checked */
+	struct lk_archive_stats archived; /* over all chunks */
+	int archive_failed;
 	struct lk_run_counts counts; /* decided links, over all chunks */
 	size_t chunk_limit;
 	FILE *out;
@@ -300,8 +314,6 @@ static int start_run(struct run *r)
 	}
 	if (lk_history_run_begin(r->h, lk_now_ms(), r->o->args, &r->run_id) < 0)
 		return lk_cmd_error("cannot record the run: %s", lk_history_error(r->h)), -1;
-	if (r->o->archive && !(r->archiver = start_archive(r->o, r->run_id)))
-		return -1;
 	catch_stop_signals();
 	return 0;
 }
@@ -328,6 +340,10 @@ static int check_chunk(struct run *r)
 		lk_history_commit(r->h);
 		r->in_txn = 0;
 	}
+	/* One archiver per chunk: it reads the links of the captures it has
+	 * not written yet, so it must be done before the chunk is dropped. */
+	if (o->archive && !(r->archiver = start_archive(o, r->run_id)))
+		return -1;
 	size_t nnet;
 	struct lk_link **net = triage(o, &r->set, r->h, &nnet);
 	struct check_ctx ctx = {
@@ -336,6 +352,9 @@ static int check_chunk(struct run *r)
 	};
 	if (!ctx.writer) {
 		free(net);
+		if (r->archiver)
+			finish_archive(r->archiver, &r->archived);
+		r->archiver = NULL;
 		return lk_cmd_error("cannot start the history writer"), -1;
 	}
 	for (size_t i = 0; i < r->set.n; i++)
@@ -344,6 +363,10 @@ static int check_chunk(struct run *r)
 	int engine_rc = lk_engine_run(&o->engine, net, nnet, on_done, &ctx, err, sizeof err);
 	size_t failed_rows = lk_writer_finish(ctx.writer, werr, sizeof werr);
 	free(net);
+	if (r->archiver) {
+		r->archive_failed |= finish_archive(r->archiver, &r->archived) < 0;
+		r->archiver = NULL;
+	}
 	if (engine_rc == -1)
 		return lk_cmd_error("%s", err), -1;
 	if (failed_rows)
@@ -394,13 +417,10 @@ static int on_link(void *ctx, const char *url, const char *file, unsigned line,
 	return rc ? 1 : 0;
 }
 
-/* Unique links per chunk. Archiving keeps the whole input in one chunk: the
- * archive thread reads the links of captures it has not written yet. */
-static size_t chunk_limit(const struct lk_check_opts *o)
+/* Unique links per chunk. */
+static size_t chunk_limit(void)
 {
 	const char *env = getenv("LINKKEEPER_CHUNK");
-	if (o->archive)
-		return SIZE_MAX;
 	if (env && *env) {
 		long v = strtol(env, NULL, 10);
 		if (v > 0)
@@ -446,7 +466,7 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 		goto out;
 	o.archive |= archive;
 	o.engine.progress = !o.no_progress && isatty(STDERR_FILENO);
-	r.chunk_limit = chunk_limit(&o);
+	r.chunk_limit = chunk_limit();
 	r.out = stdout;
 	if (o.output && !(r.out = fopen(o.output, "w"))) {
 		lk_cmd_error("cannot write %s: %s", o.output, strerror(errno));
@@ -478,8 +498,9 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 		lk_history_commit(r.h);
 		r.in_txn = 0;
 	}
-	int archive_rc = r.archiver ? finish_archive(&o, r.archiver, &r.archived) : 0;
-	r.archiver = NULL;
+	if (o.archive)
+		say_archived(&o, &r.archived);
+	int archive_rc = r.archive_failed ? -1 : 0;
 	r.counts.total = r.set.unique;
 	lk_history_run_end(r.h, r.run_id, lk_now_ms(), &r.counts);
 	if (failed)
@@ -501,7 +522,7 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 	rc = r.failing ? LK_EXIT_FOUND : LK_EXIT_OK;
 out:
 	if (r.archiver)
-		finish_archive(&o, r.archiver, &r.archived);
+		finish_archive(r.archiver, &r.archived);
 	if (r.spool)
 		fclose(r.spool);
 	if (r.out && r.out != stdout && fclose(r.out) != 0 && rc != LK_EXIT_ERROR)

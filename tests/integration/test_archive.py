@@ -414,3 +414,25 @@ def test_restore_finds_a_capture_of_a_url_with_a_secret(t):
     r = t.run("restore", "--db", t.db, "--archive-dir", adir(t), url)
     t.exit_code(r, 0)
     t.true(len(r.out) > 0, "restored body is empty")
+
+
+def test_archive_of_a_large_input_goes_chunk_by_chunk(t):
+    s = t.server()
+    urls = [s.url("/page/ch%d?size=3000" % i) for i in range(8)]
+    env = dict(os.environ, LINKKEEPER_CHUNK="3")
+    argv = ["archive", "--no-progress", "--format", "json", "--db", t.db,
+            "--archive-dir", adir(t), t.links_file(urls)]
+    r = t.run(*argv, env=env)
+    t.exit_code(r, 0)
+    doc = t.parse_json(r.out, r)
+    t.eq(doc["summary"]["archive"]["responses"], 8, "responses over all chunks")
+    t.true("archive: 8 responses, 0 revisits" in r.err, "one summary line: " + r.err)
+    files = warc_files(t)
+    t.eq(len(files), 3, "one WARC file per chunk")
+    _, summary = verify(t, files)
+    t.eq(types_in(summary).get("response"), 8, "responses in the files")
+    t.eq(len(captures(t)), 8, "indexed captures")
+    # unchanged pages, chunked again: every body deduplicated across chunks
+    r = t.run(*argv, env=env)
+    t.exit_code(r, 0)
+    t.true("archive: 0 responses, 8 revisits" in r.err, "second run: " + r.err)
