@@ -160,6 +160,10 @@ struct lk_warc_capture {
 	const void *resp_body;
 	size_t resp_body_len;
 	enum lk_warc_truncated truncated; /* response only */
+	/* "sha256:…" of resp_body when the caller has it already (the dedup
+	 * lookup needs it first): saves hashing the body a second time.
+	 * NULL: computed here. */
+	const char *payload_digest;
 
 	/* Non-NULL: write a revisit of that capture instead of the response;
 	 * resp_body is then not stored (it should hash to the original's

@@ -691,6 +691,7 @@ static void archive_capture(struct lk_archiver *a, const struct lk_capture *cap)
 		.resp_body_len = body_len,
 		.truncated = cap->truncated != LK_CAPTURE_COMPLETE ? LK_WARC_TRUNC_LENGTH
 		                                                  : LK_WARC_TRUNC_NONE,
+		.payload_digest = digest,
 		.revisit = dup ? &rv : NULL,
 		.meta = meta.f,
 		.n_meta = meta.n,

@@ -590,8 +590,8 @@ static void emit_response(struct lk_warc_writer *w, const struct lk_warc_capture
 		.fields = f,
 		.n_fields = nf,
 		.content_type = "application/http;msgtype=response",
-		.payload_digest = rv ? rv->payload_digest : NULL,
-		.hash_payload = !rv,
+		.payload_digest = rv ? rv->payload_digest : c->payload_digest,
+		.hash_payload = !rv && !c->payload_digest,
 		.head = {c->resp_head, c->resp_head_len},
 		/* A revisit stores the head only (WARC-Truncated: length). */
 		.body = {rv ? NULL : c->resp_body, rv ? 0 : c->resp_body_len},
