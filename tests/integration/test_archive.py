@@ -237,7 +237,10 @@ def test_archive_second_run_writes_revisits_not_bodies(t):
 
 def test_archive_killed_run_is_repaired_by_the_next(t):
     s = t.server_process(max_seconds=240)
-    slow = [s.url("/page/k%d?ms=40" % i) for i in range(400)]
+    # 800 pages of 100 ms at -j 4 take 20 s at the very least, so the run
+    # cannot end before the first batches are on disk, however slow the
+    # machine; it is killed as soon as they are.
+    slow = [s.url("/page/k%d?ms=100" % i) for i in range(800)]
     links = t.links_file(slow)
     argv = [t.bin, "archive", "--no-progress", "--format", "json", "--db", t.db,
             "--archive-dir", adir(t), "-j", "4", links]

@@ -145,6 +145,19 @@ def test_ten_mb_line_is_read_and_its_links_checked(t):
         t.expect(r, u, "ok")
 
 
+def checked_rows(t):
+    """Rows in the checks table now (0 while it does not exist)."""
+    import sqlite3
+    try:
+        con = sqlite3.connect("file:%s?mode=ro" % t.db, uri=True, timeout=10)
+        try:
+            return con.execute("SELECT count(*) FROM checks").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
 def test_interrupt_keeps_what_was_checked(t):
     import json
     import signal
@@ -158,10 +171,11 @@ def test_interrupt_keeps_what_was_checked(t):
             "--retries", "0", t.links_file(fast + slow)]
     p = subprocess.Popen(argv, cwd=t.tmp, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
+    # interrupt once the slow ones are in flight and the fast ones are in
+    # the history (not after a guessed pause: a slow machine would lose)
     deadline = time.monotonic() + 20 * t.scale
-    while time.monotonic() < deadline and s.count("slow") < 5:
+    while time.monotonic() < deadline and (s.count("slow") < 5 or checked_rows(t) < 20):
         time.sleep(0.05)
-    time.sleep(0.3)
     p.send_signal(signal.SIGINT)
     try:
         _, err = p.communicate(timeout=10 * t.scale)
