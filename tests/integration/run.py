@@ -329,6 +329,18 @@ class Ctx:
         finally:
             con.close()
 
+    def db_rows_now(self, table):
+        """Rows in table now, read while the binary may still be writing
+        (read-only; 0 while the database or the table does not exist)."""
+        try:
+            con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=10)
+            try:
+                return con.execute("SELECT count(*) FROM %s" % table).fetchone()[0]
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return 0
+
     def db_checks(self, url):
         """The checks rows of url, oldest first."""
         return self.db_query("SELECT c.* FROM checks c JOIN urls u ON u.id = c.url_id "

@@ -117,18 +117,6 @@ def captures(t):
     return t.db_query("SELECT * FROM captures ORDER BY id")
 
 
-def indexed_rows(t):
-    """Rows in the capture index now (0 while it does not exist)."""
-    try:
-        con = sqlite3.connect("file:%s?mode=ro" % t.db, uri=True, timeout=10)
-        try:
-            return con.execute("SELECT count(*) FROM captures").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
-
-
 def post(url):
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(urllib.request.Request(url, method="POST"), timeout=10) as r:
@@ -251,7 +239,7 @@ def test_archive_killed_run_is_repaired_by_the_next(t):
         deadline = time.monotonic() + 60 * t.scale
         while time.monotonic() < deadline and p.poll() is None:
             opened = open_files(t)
-            if opened and os.path.getsize(opened[0]) > 150_000 and indexed_rows(t) > 0:
+            if opened and os.path.getsize(opened[0]) > 150_000 and t.db_rows_now("captures") > 0:
                 break
             time.sleep(0.02)
         t.true(p.poll() is None, "archive finished (rc %s) before it could be killed" % p.poll())

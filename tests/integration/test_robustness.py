@@ -145,19 +145,6 @@ def test_ten_mb_line_is_read_and_its_links_checked(t):
         t.expect(r, u, "ok")
 
 
-def checked_rows(t):
-    """Rows in the checks table now (0 while it does not exist)."""
-    import sqlite3
-    try:
-        con = sqlite3.connect("file:%s?mode=ro" % t.db, uri=True, timeout=10)
-        try:
-            return con.execute("SELECT count(*) FROM checks").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
-
-
 def test_interrupt_keeps_what_was_checked(t):
     import json
     import signal
@@ -174,7 +161,7 @@ def test_interrupt_keeps_what_was_checked(t):
     # interrupt once the slow ones are in flight and the fast ones are in
     # the history (not after a guessed pause: a slow machine would lose)
     deadline = time.monotonic() + 20 * t.scale
-    while time.monotonic() < deadline and (s.count("slow") < 5 or checked_rows(t) < 20):
+    while time.monotonic() < deadline and (s.count("slow") < 5 or t.db_rows_now("checks") < 20):
         time.sleep(0.05)
     p.send_signal(signal.SIGINT)
     try:
