@@ -65,15 +65,8 @@ int lk_queue_try_push(struct lk_queue *q, void *item)
 void *lk_queue_pop(struct lk_queue *q, long timeout_ms)
 {
 	struct timespec deadline;
-	if (timeout_ms >= 0) {
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += timeout_ms / 1000;
-		deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-	}
+	if (timeout_ms >= 0)
+		lk_realtime_in(timeout_ms, &deadline);
 	pthread_mutex_lock(&q->mu);
 	while (q->len == 0 && !q->closed) {
 		if (timeout_ms < 0) {

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define LK_VERSION "0.1.0"
 
@@ -56,6 +57,8 @@ void lk_buf_html_escape(struct lk_buf *b, const char *s);
 /* Milliseconds since the epoch (wall clock) and on the monotonic clock. */
 int64_t lk_now_ms(void);
 int64_t lk_mono_ms(void);
+/* The CLOCK_REALTIME instant ms from now, as pthread_cond_timedwait wants. */
+void lk_realtime_in(long ms, struct timespec *out);
 
 /* "500ms", "45s", "30m", "12h", "7d", "2w"; a bare number is seconds.
  * Returns 0 and sets *out_ms, or -1 on a malformed value. */

@@ -100,7 +100,7 @@ struct lk_warc_open_opts {
 	const struct lk_warc_field *extra; /* more warcinfo lines (robots, operator…) */
 	size_t n_extra;
 	int64_t now_ms; /* WARC-Date of the warcinfo record; 0 = now */
-	int level;      /* gzip level 1..9; 0 = zlib's default (6) */
+	int level;      /* gzip level 1..12; 0 = LK_WARC_DEFAULT_LEVEL */
 };
 
 /* Creates "<path>.open" (it must not exist: a leftover belongs to
@@ -169,6 +169,10 @@ struct lk_warc_capture {
 	 * resp_body is then not stored (it should hash to the original's
 	 * payload digest — the caller's dedup lookup decides that). */
 	const struct lk_warc_revisit_of *revisit;
+	/* The WARC-Record-ID of the response (or revisit), when the caller
+	 * must know it before the records exist (a later capture of the same
+	 * page may refer to it); NULL: a fresh one. */
+	const char *response_id;
 
 	/* Lines of the metadata record (check result, source file, line,
 	 * title…); n_meta == 0 writes none. Names must be tokens; CR, LF and
@@ -192,6 +196,48 @@ struct lk_warc_capture_result {
  * leaves the writer usable; an I/O error makes it fail from then on. */
 int lk_warc_write_capture(struct lk_warc_writer *w, const struct lk_warc_capture *c,
                           struct lk_warc_capture_result *res);
+
+/* 0 if lk_warc_write_capture or lk_warc_encode_capture would take c,
+ * else -1 with the reason in err. */
+int lk_warc_check_capture(const struct lk_warc_capture *c, char *err, size_t errlen);
+
+/*
+ * Encoding apart from writing. An encoder turns a capture into its gzip
+ * members in memory; it needs only the warcinfo id of the file the records
+ * will go to. Encoders are independent: one per thread, any number of
+ * threads. lk_warc_append then adds the members to the writer's file, in
+ * the order the caller chooses, and gives file offsets.
+ */
+#define LK_WARC_DEFAULT_LEVEL 3 /* libdeflate: zlib's level-6 size, 3x its speed */
+#define LK_WARC_MAX_LEVEL 12
+
+struct lk_warc_encoder;
+
+/* level 1 (fast) .. 12 (small), 0 = LK_WARC_DEFAULT_LEVEL. NULL on a bad
+ * level or no memory. */
+struct lk_warc_encoder *lk_warc_encoder_new(int level);
+void lk_warc_encoder_free(struct lk_warc_encoder *e);
+
+/* The members of one capture, as lk_warc_encode_capture made them. */
+struct lk_warc_encoded {
+	char warcinfo_id[LK_WARC_ID_SIZE]; /* the file they were made for */
+	struct lk_buf bytes;               /* the gzip members, adjacent */
+	struct lk_warc_capture_result res; /* offsets relative to bytes */
+};
+
+/* Encodes c (all or nothing) into out, reusing its buffer. Returns 0, or
+ * -1 with the reason in err. */
+int lk_warc_encode_capture(struct lk_warc_encoder *e, const char *warcinfo_id,
+                           const struct lk_warc_capture *c, struct lk_warc_encoded *out,
+                           char *err, size_t errlen);
+
+/* Appends what lk_warc_encode_capture made; fills *res with file offsets.
+ * Returns 0, or -1 (lk_warc_error): the writer failed earlier, or enc was
+ * made for another file (the writer stays usable: encode it again). */
+int lk_warc_append(struct lk_warc_writer *w, const struct lk_warc_encoded *enc,
+                   struct lk_warc_capture_result *res);
+
+void lk_warc_encoded_free(struct lk_warc_encoded *e);
 
 /* Any other record (resource, conversion, …). block = head + body; the
  * payload digest, when asked for, covers body. */

@@ -7,14 +7,22 @@
  * a count and a byte budget, so pages of up to --max-page-size cannot pile
  * up in memory); the archive thread alone owns the open WARC file.
  *
- * Per capture: sha256 of the body as received decides between a response
- * and an identical-payload-digest revisit. The dedup source is the URL's
+ * Per capture, on the archive thread: sha256 of the body as received
+ * decides between a response and an identical-payload-digest revisit. The dedup source is the URL's
  * latest complete original — first from memory (originals written earlier
  * in this run, whose rows may not be committed yet), else from the index.
  * A truncated capture is written with WARC-Truncated: length and never
  * becomes a dedup source; an empty body is never deduplicated (the revisit
- * would be no smaller). Then request + response|revisit + metadata go out
- * through warc.h in one call, so a capture's records stay adjacent.
+ * would be no smaller). The response's record id is chosen there, so a
+ * later capture of the same page can refer to it at once.
+ *
+ * Encoding — block digests and gzip, most of the cost — runs on encoder
+ * threads (one per CPU, at most MAX_ENCODERS): the archive thread hands
+ * each decided capture to a ring of at most WINDOW jobs and appends the
+ * finished members strictly in ring order (lk_warc_append), so the file
+ * holds captures in arrival order, request + response|revisit + metadata
+ * adjacent, and offsets are exact. A job encoded for a file that was
+ * rolled meanwhile is encoded again for the new one.
  *
  * Crash safety (archiving.md §8.6): index rows wait in memory until their
  * records are on disk. A batch — BATCH_CAPTURES captures, BATCH_MS, or
@@ -72,6 +80,10 @@
 #define RUN_PREFIX "linkkeeper-run-"
 /* Attempts at a file name nobody uses (serials after the first). */
 #define MAX_NAME_TRIES 1000
+/* Encoder threads at most, and captures being encoded or waiting to be
+ * appended per encoder (the ring holds WINDOW_PER_ENCODER * n + 2). */
+#define MAX_ENCODERS 4
+#define WINDOW_PER_ENCODER 2
 
 /* A complete original response: what a revisit refers to. */
 struct original {
@@ -86,6 +98,32 @@ struct original {
 struct seen {
 	struct original **slots;
 	size_t nslots, n;
+};
+
+/* The metadata lines of one capture, built up with meta_add. */
+struct meta {
+	struct lk_warc_field *f;
+	char **v; /* what f[i].value points at; owned */
+	size_t n;
+};
+
+/* One capture between the decision and the append. The archive thread
+ * fills a free slot, an encoder encodes it, the archive thread appends it;
+ * ownership passes under enc_mu (the ring indices below). */
+struct job {
+	struct lk_capture *cap; /* owned */
+	size_t bytes;           /* its share of the queue's byte budget */
+	char *uri;              /* owned; the WARC-Target-URI */
+	char digest[LK_WARC_DIGEST_SIZE];
+	char resp_id[LK_WARC_ID_SIZE];
+	int dup; /* a revisit of orig */
+	struct original orig;
+	struct lk_warc_revisit_of rv;
+	struct meta meta;
+	struct lk_warc_capture wc; /* points into the fields above */
+	struct lk_warc_encoded enc;
+	int rc; /* lk_warc_encode_capture's */
+	char err[160];
 };
 
 struct lk_archiver {
@@ -115,6 +153,22 @@ struct lk_archiver {
 	size_t ix_lost;          /* rows that could not be committed */
 	int ix_errors;
 	char ix_err[512];
+
+	/* The ring of jobs, the encoder threads and the archive thread's
+	 * wake-ups, guarded by enc_mu. Indices only grow; a job's slot is
+	 * index % ring_cap. Jobs [begin, todo) were taken by an encoder (done[]
+	 * says which finished), [todo, end) wait for one. */
+	struct job *ring;
+	unsigned char *done;
+	size_t ring_cap, begin, todo, end;
+	pthread_t *encoders;
+	size_t nencoders, encoders_started;
+	int enc_stop;
+	unsigned long events, events_seen; /* pushes and finished jobs */
+	pthread_mutex_t enc_mu;
+	pthread_cond_t work;  /* an encoder may have a job */
+	pthread_cond_t event; /* the archive thread may have something to do */
+	struct lk_warc_encoder *enc; /* the archive thread's, for re-encoding */
 
 	/* Everything below belongs to the archive thread between start and
 	 * finish (the join orders finish's reads after its writes). */
@@ -534,13 +588,6 @@ static int find_original(struct lk_archiver *a, const char *url, const char *dig
 	return ok;
 }
 
-/* The metadata lines of one capture, built up with meta_add. */
-struct meta {
-	struct lk_warc_field *f;
-	char **v; /* what f[i].value points at; owned */
-	size_t n;
-};
-
 static void meta_add(struct meta *m, const char *name, char *value)
 {
 	m->v[m->n] = value;
@@ -653,69 +700,6 @@ static void count_written(struct lk_archiver *a, const struct lk_capture *cap, i
 		a->st.truncated++;
 }
 
-/* Writes the records of one capture and queues its index row. */
-static void archive_capture(struct lk_archiver *a, const struct lk_capture *cap)
-{
-	if (a->dead || (!a->w && open_file(a) < 0)) {
-		a->st.failed++;
-		return;
-	}
-	const char *head = cap->response.data;
-	size_t head_len = cap->header_len;
-	if (!head || head_len > cap->response.len || !head_complete(head, head_len)) {
-		a->st.failed++;
-		note_error(a, "capture of %s has no complete response head", cap->url);
-		return;
-	}
-	const char *body = head + head_len;
-	size_t body_len = cap->response.len - head_len;
-	char *uri = lk_warc_uri_escape(cap->url);
-	char digest[LK_WARC_DIGEST_SIZE];
-	lk_warc_sha256(body, body_len, digest);
-
-	struct original orig;
-	int dup = cap->truncated == LK_CAPTURE_COMPLETE && body_len > 0 &&
-	          find_original(a, uri, digest, &orig);
-	struct lk_warc_revisit_of rv = {orig.record_id, uri, orig.date, orig.digest};
-	struct meta meta;
-	build_meta(a, cap, &meta);
-	struct lk_warc_capture wc = {
-		.target_uri = uri,
-		.date_ms = cap->date_ms,
-		.ip = ip_ok(cap->ip) ? cap->ip : NULL,
-		.request = cap->request.data,
-		.request_len = cap->request.len,
-		.resp_head = head,
-		.resp_head_len = head_len,
-		.resp_body = body,
-		.resp_body_len = body_len,
-		.truncated = cap->truncated != LK_CAPTURE_COMPLETE ? LK_WARC_TRUNC_LENGTH
-		                                                  : LK_WARC_TRUNC_NONE,
-		.payload_digest = digest,
-		.revisit = dup ? &rv : NULL,
-		.meta = meta.f,
-		.n_meta = meta.n,
-	};
-	struct lk_warc_capture_result res = {0};
-	int rc = lk_warc_write_capture(a->w, &wc, &res);
-	meta_free(&meta);
-	if (rc < 0) {
-		a->st.failed++;
-		/* An invalid capture leaves the writer usable; an I/O error
-		 * does not, and then a flush fails too. */
-		if (lk_warc_flush(a->w) == 0)
-			note_error(a, "capture of %s: %s", cap->url, lk_warc_error(a->w));
-		else
-			abandon_file(a);
-		free(uri);
-		return;
-	}
-	count_written(a, cap, dup);
-	if (!dup && cap->truncated == LK_CAPTURE_COMPLETE)
-		seen_put(&a->seen, uri, res.response.id, res.date, digest);
-	add_row(a, cap, uri, &res, digest, dup ? &orig : NULL);
-}
-
 /* ---- secrets ------------------------------------------------------------- */
 
 /* Rewrites one HTTP head (request or response) line by line: header values
@@ -792,7 +776,7 @@ static void redact_capture(struct lk_capture *cap)
 	cap->header_len = len;
 }
 
-/* ---- the thread ------------------------------------------------------------ */
+/* ---- the ring of jobs ------------------------------------------------------ */
 
 static size_t capture_bytes(const struct lk_capture *cap)
 {
@@ -807,9 +791,216 @@ static void release_bytes(struct lk_archiver *a, size_t n)
 	pthread_mutex_unlock(&a->mu);
 }
 
-/* How long the next pop may wait: until the open batch is due, or for the
- * stop marker when there is none (lk_archiver_finish always sends it). */
-static long pop_timeout(const struct lk_archiver *a)
+/* Wakes the archive thread: a capture was pushed or a job finished. */
+static void notify_locked(struct lk_archiver *a)
+{
+	a->events++;
+	pthread_cond_signal(&a->event);
+}
+
+static void notify(struct lk_archiver *a)
+{
+	pthread_mutex_lock(&a->enc_mu);
+	notify_locked(a);
+	pthread_mutex_unlock(&a->enc_mu);
+}
+
+static void encode_job(struct lk_warc_encoder *e, struct job *j)
+{
+	j->rc = lk_warc_encode_capture(e, j->enc.warcinfo_id, &j->wc, &j->enc, j->err, sizeof j->err);
+}
+
+struct encoder_arg {
+	struct lk_archiver *a;
+	struct lk_warc_encoder *e;
+};
+
+static void *encoder_main(void *arg)
+{
+	struct encoder_arg *ea = arg;
+	struct lk_archiver *a = ea->a;
+	pthread_mutex_lock(&a->enc_mu);
+	for (;;) {
+		while (!a->enc_stop && a->todo == a->end)
+			pthread_cond_wait(&a->work, &a->enc_mu);
+		if (a->todo == a->end)
+			break; /* stopped, nothing left */
+		size_t k = a->todo++ % a->ring_cap;
+		pthread_mutex_unlock(&a->enc_mu);
+		encode_job(ea->e, &a->ring[k]);
+		pthread_mutex_lock(&a->enc_mu);
+		a->done[k] = 1;
+		notify_locked(a);
+	}
+	pthread_mutex_unlock(&a->enc_mu);
+	lk_warc_encoder_free(ea->e);
+	free(ea);
+	return NULL;
+}
+
+static void job_clear(struct job *j)
+{
+	lk_capture_free(j->cap);
+	j->cap = NULL;
+	free(j->uri);
+	j->uri = NULL;
+	meta_free(&j->meta);
+	memset(&j->meta, 0, sizeof j->meta);
+	j->rc = 0;
+	j->err[0] = '\0';
+	/* A rare huge page must not pin its size in the ring. */
+	if (j->enc.bytes.cap > ((size_t)8 << 20))
+		lk_warc_encoded_free(&j->enc);
+}
+
+/* Decides what cap becomes and fills the free slot j; 0, or -1 when cap
+ * cannot be archived (counted and freed here). */
+static int prepare_job(struct lk_archiver *a, struct lk_capture *cap, struct job *j)
+{
+	if (a->dead || (!a->w && open_file(a) < 0))
+		goto fail;
+	const char *head = cap->response.data;
+	size_t head_len = cap->header_len;
+	if (!head || head_len > cap->response.len || !head_complete(head, head_len)) {
+		note_error(a, "capture of %s has no complete response head", cap->url);
+		goto fail;
+	}
+	const char *body = head + head_len;
+	size_t body_len = cap->response.len - head_len;
+	j->cap = cap;
+	j->uri = lk_warc_uri_escape(cap->url);
+	lk_warc_sha256(body, body_len, j->digest);
+	j->dup = cap->truncated == LK_CAPTURE_COMPLETE && body_len > 0 &&
+	         find_original(a, j->uri, j->digest, &j->orig);
+	j->rv = (struct lk_warc_revisit_of){j->orig.record_id, j->uri, j->orig.date, j->orig.digest};
+	build_meta(a, cap, &j->meta);
+	int64_t date_ms = cap->date_ms ? cap->date_ms : lk_now_ms();
+	j->wc = (struct lk_warc_capture){
+		.target_uri = j->uri,
+		.date_ms = date_ms,
+		.ip = ip_ok(cap->ip) ? cap->ip : NULL,
+		.request = cap->request.data,
+		.request_len = cap->request.len,
+		.resp_head = head,
+		.resp_head_len = head_len,
+		.resp_body = body,
+		.resp_body_len = body_len,
+		.truncated = cap->truncated != LK_CAPTURE_COMPLETE ? LK_WARC_TRUNC_LENGTH
+		                                                  : LK_WARC_TRUNC_NONE,
+		.payload_digest = j->digest,
+		.revisit = j->dup ? &j->rv : NULL,
+		.response_id = j->resp_id,
+		.meta = j->meta.f,
+		.n_meta = j->meta.n,
+	};
+	char why[160] = "";
+	if (lk_warc_new_record_id(j->resp_id) < 0)
+		snprintf(why, sizeof why, "no record id (getrandom: %s)", strerror(errno));
+	else
+		lk_warc_check_capture(&j->wc, why, sizeof why);
+	if (*why) {
+		note_error(a, "capture of %s: %s", cap->url, why);
+		job_clear(j);
+		a->st.failed++;
+		return -1;
+	}
+	snprintf(j->enc.warcinfo_id, sizeof j->enc.warcinfo_id, "%s", lk_warc_warcinfo_id(a->w));
+	/* A complete original is the URL's dedup source from now on. */
+	if (!j->dup && cap->truncated == LK_CAPTURE_COMPLETE) {
+		char date[LK_WARC_DATE_SIZE];
+		lk_format_time(date_ms, 1, date);
+		seen_put(&a->seen, j->uri, j->resp_id, date, j->digest);
+	}
+	return 0;
+fail:
+	lk_capture_free(cap);
+	a->st.failed++;
+	return -1;
+}
+
+/* Appends the oldest job's members (encoding them again when the file
+ * they were made for is gone) and queues its index row. */
+static void append_job(struct lk_archiver *a, struct job *j)
+{
+	if (j->rc == 0 && !a->dead && !a->w && open_file(a) < 0)
+		j->rc = -1;
+	if (j->rc == 0 && a->w && strcmp(j->enc.warcinfo_id, lk_warc_warcinfo_id(a->w)) != 0) {
+		snprintf(j->enc.warcinfo_id, sizeof j->enc.warcinfo_id, "%s",
+		         lk_warc_warcinfo_id(a->w));
+		encode_job(a->enc, j);
+	}
+	struct lk_warc_capture_result res;
+	if (j->rc < 0 || a->dead) {
+		a->st.failed++;
+		if (j->rc < 0 && *j->err)
+			note_error(a, "capture of %s: %s", j->cap->url, j->err);
+	} else if (lk_warc_append(a->w, &j->enc, &res) < 0) {
+		a->st.failed++;
+		abandon_file(a);
+	} else {
+		count_written(a, j->cap, j->dup);
+		add_row(a, j->cap, j->uri, &res, j->digest, j->dup ? &j->orig : NULL);
+		j->uri = NULL; /* the row took it */
+	}
+	size_t n = j->bytes;
+	job_clear(j);
+	release_bytes(a, n);
+	if (a->w && lk_warc_offset(a->w) >= a->warc_max_size)
+		close_file(a);
+	else if (batch_due(a))
+		flush_batch(a);
+}
+
+/* Appends every finished job at the front of the ring, in order; with
+ * all set, waits for the unfinished ones too. */
+static void append_finished(struct lk_archiver *a, int all)
+{
+	pthread_mutex_lock(&a->enc_mu);
+	while (a->begin < a->end) {
+		size_t k = a->begin % a->ring_cap;
+		if (!a->done[k]) {
+			if (!all)
+				break;
+			pthread_cond_wait(&a->event, &a->enc_mu);
+			continue;
+		}
+		pthread_mutex_unlock(&a->enc_mu);
+		append_job(a, &a->ring[k]);
+		pthread_mutex_lock(&a->enc_mu);
+		a->done[k] = 0;
+		a->begin++;
+	}
+	pthread_mutex_unlock(&a->enc_mu);
+}
+
+/* Hands cap to the encoders (or encodes it here when there are none). */
+static void submit(struct lk_archiver *a, struct lk_capture *cap)
+{
+	size_t n = capture_bytes(cap);
+	redact_capture(cap);
+	struct job *j = &a->ring[a->end % a->ring_cap];
+	if (prepare_job(a, cap, j) < 0) {
+		release_bytes(a, n);
+		return;
+	}
+	j->bytes = n;
+	if (a->nencoders == 0) {
+		encode_job(a->enc, j);
+		a->done[a->end % a->ring_cap] = 1;
+		a->end++;
+		return;
+	}
+	pthread_mutex_lock(&a->enc_mu);
+	a->end++;
+	pthread_cond_signal(&a->work);
+	pthread_mutex_unlock(&a->enc_mu);
+}
+
+/* ---- the thread ------------------------------------------------------------ */
+
+/* How long the archive thread may sleep: until the open batch is due, or
+ * until something happens (lk_archiver_finish always pushes the stop). */
+static long wait_timeout(const struct lk_archiver *a)
 {
 	if (!a->nrows)
 		return -1;
@@ -817,28 +1008,43 @@ static long pop_timeout(const struct lk_archiver *a)
 	return left > 0 ? (long)left : 0;
 }
 
+/* Sleeps until a push or a finished job since the last call, or the
+ * timeout (ms, -1: none). */
+static void wait_event(struct lk_archiver *a, long timeout_ms)
+{
+	pthread_mutex_lock(&a->enc_mu);
+	if (a->events == a->events_seen && timeout_ms != 0) {
+		if (timeout_ms < 0) {
+			pthread_cond_wait(&a->event, &a->enc_mu);
+		} else {
+			struct timespec ts;
+			lk_realtime_in(timeout_ms, &ts);
+			pthread_cond_timedwait(&a->event, &a->enc_mu, &ts);
+		}
+	}
+	a->events_seen = a->events;
+	pthread_mutex_unlock(&a->enc_mu);
+}
+
 static void *archiver_main(void *arg)
 {
 	struct lk_archiver *a = arg;
 	for (;;) {
-		void *item = lk_queue_pop(&a->q, pop_timeout(a));
-		if (item == &stop_marker)
-			break;
-		if (!item) {
-			flush_batch(a);
-			continue;
+		append_finished(a, 0);
+		if (a->end - a->begin < a->ring_cap) {
+			void *item = lk_queue_pop(&a->q, 0);
+			if (item == &stop_marker)
+				break;
+			if (item) {
+				submit(a, item);
+				continue;
+			}
 		}
-		struct lk_capture *cap = item;
-		size_t n = capture_bytes(cap);
-		redact_capture(cap);
-		archive_capture(a, cap);
-		lk_capture_free(cap);
-		release_bytes(a, n);
-		if (a->w && lk_warc_offset(a->w) >= a->warc_max_size)
-			close_file(a);
-		else if (batch_due(a))
+		wait_event(a, wait_timeout(a));
+		if (batch_due(a))
 			flush_batch(a);
 	}
+	append_finished(a, 1);
 	close_file(a);
 	return NULL;
 }
@@ -856,7 +1062,9 @@ void lk_archiver_push(void *ctx, struct lk_capture *cap)
 	if (lk_queue_push(&a->q, cap) < 0) {
 		lk_capture_free(cap);
 		release_bytes(a, n);
+		return;
 	}
+	notify(a);
 }
 
 /* ---- repair of what a killed run left ------------------------------------- */
@@ -1057,8 +1265,75 @@ static void ix_stop(struct lk_archiver *a)
 	a->ix_started = 0;
 }
 
+/* Stops the encoder threads once the ring is empty (they finish what they
+ * hold first). */
+static void encoders_stop(struct lk_archiver *a)
+{
+	pthread_mutex_lock(&a->enc_mu);
+	a->enc_stop = 1;
+	pthread_cond_broadcast(&a->work);
+	pthread_mutex_unlock(&a->enc_mu);
+	for (size_t i = 0; i < a->encoders_started; i++)
+		pthread_join(a->encoders[i], NULL);
+	a->encoders_started = 0;
+}
+
+/* One encoder thread per CPU (at most MAX_ENCODERS); none on one CPU: the
+ * archive thread encodes itself then. */
+static size_t encoders_wanted(const struct lk_archiver_opts *o)
+{
+	if (o->encoders > 0)
+		return (size_t)(o->encoders < MAX_ENCODERS ? o->encoders : MAX_ENCODERS);
+	if (o->encoders < 0)
+		return 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus <= 1)
+		return 0;
+	return cpus < MAX_ENCODERS ? (size_t)cpus : MAX_ENCODERS;
+}
+
+static int encoders_start(struct lk_archiver *a, const struct lk_archiver_opts *o, char *err,
+                          size_t errlen)
+{
+	a->enc = lk_warc_encoder_new(o->level);
+	if (!a->enc) {
+		snprintf(err, errlen, "invalid compression level %d", o->level);
+		return -1;
+	}
+	a->nencoders = encoders_wanted(o);
+	a->ring_cap = a->nencoders ? WINDOW_PER_ENCODER * a->nencoders + 2 : 1;
+	a->ring = lk_xcalloc(a->ring_cap, sizeof *a->ring);
+	a->done = lk_xcalloc(a->ring_cap, 1);
+	a->encoders = lk_xcalloc(a->nencoders ? a->nencoders : 1, sizeof *a->encoders);
+	for (size_t i = 0; i < a->nencoders; i++) {
+		struct encoder_arg *ea = lk_xcalloc(1, sizeof *ea);
+		ea->a = a;
+		ea->e = lk_warc_encoder_new(o->level);
+		if (pthread_create(&a->encoders[i], NULL, encoder_main, ea) != 0) {
+			lk_warc_encoder_free(ea->e);
+			free(ea);
+			snprintf(err, errlen, "cannot start an encoder thread");
+			return -1;
+		}
+		a->encoders_started++;
+	}
+	return 0;
+}
+
 static void archiver_free(struct lk_archiver *a)
 {
+	encoders_stop(a);
+	for (size_t i = 0; i < a->ring_cap; i++) {
+		job_clear(&a->ring[i]);
+		lk_warc_encoded_free(&a->ring[i].enc);
+	}
+	free(a->ring);
+	free(a->done);
+	free(a->encoders);
+	lk_warc_encoder_free(a->enc);
+	pthread_cond_destroy(&a->work);
+	pthread_cond_destroy(&a->event);
+	pthread_mutex_destroy(&a->enc_mu);
 	ix_stop(a);
 	lk_captures_close(a->lookup);
 	lk_captures_close(a->idx);
@@ -1092,6 +1367,9 @@ struct lk_archiver *lk_archiver_start(const struct lk_archiver_opts *o, char *er
 	lk_queue_init(&a->ixq, IX_QUEUE_CAP);
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->room, NULL);
+	pthread_mutex_init(&a->enc_mu, NULL);
+	pthread_cond_init(&a->work, NULL);
+	pthread_cond_init(&a->event, NULL);
 
 	if (lk_mkdir_p(a->dir) < 0) {
 		snprintf(err, errlen, "cannot create archive folder %s: %s", a->dir, strerror(errno));
@@ -1110,6 +1388,8 @@ struct lk_archiver *lk_archiver_start(const struct lk_archiver_opts *o, char *er
 		goto fail;
 	}
 	a->ix_started = 1;
+	if (encoders_start(a, o, err, errlen) < 0)
+		goto fail;
 	if (pthread_create(&a->thread, NULL, archiver_main, a) != 0) {
 		snprintf(err, errlen, "cannot start the archive thread");
 		goto fail;
@@ -1143,6 +1423,7 @@ int lk_archiver_finish(struct lk_archiver *a, struct lk_archive_stats *st, char 
                        size_t errlen)
 {
 	lk_queue_push(&a->q, &stop_marker);
+	notify(a);
 	lk_queue_close(&a->q);
 	pthread_join(a->thread, NULL);
 	ix_stop(a);

@@ -10,6 +10,7 @@
 
 #include "linkkeeper/cmd.h"
 #include "linkkeeper/util.h"
+#include "linkkeeper/warc.h"
 
 enum {
 	OPT_PER_HOST = 256,
@@ -217,7 +218,8 @@ static int parse_one(struct lk_check_opts *o, int c, const char *arg, size_t *nh
 	case OPT_RETRIES: return parse_int("retries", arg, 0, 20, &o->engine.retries);
 	case OPT_MAX_REDIRECTS: return parse_int("max-redirects", arg, 0, 50, &o->engine.max_redirects);
 	case OPT_FAIL_AFTER: return parse_int("fail-after", arg, 1, 1000, &o->fail_after);
-	case OPT_COMPRESS_LEVEL: return parse_int("compress-level", arg, 1, 9, &o->warc_level);
+	case OPT_COMPRESS_LEVEL:
+		return parse_int("compress-level", arg, 1, LK_WARC_MAX_LEVEL, &o->warc_level);
 	case OPT_TIMEOUT:
 	case OPT_CONNECT_TIMEOUT:
 	case OPT_RETRY_WAIT:

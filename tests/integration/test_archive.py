@@ -374,12 +374,14 @@ def test_archive_compress_level_trades_size_for_speed(t):
     for p in fast:
         os.remove(p)
     t.run("archive", "--no-progress", "--db", t.path("h9.db"), "--archive-dir", adir(t),
-          "--compress-level", "9", *urls)
+          "--compress-level", "12", *urls)
     verify(t, warc_files(t))
     t.true(disk_bytes(t) < fast_bytes,
-           "level 9 (%d bytes) smaller than level 1 (%d bytes)" % (disk_bytes(t), fast_bytes))
-    r = t.run("archive", "--compress-level", "10", urls[0])
-    t.exit_code(r, 2)
+           "level 12 (%d bytes) smaller than level 1 (%d bytes)" % (disk_bytes(t), fast_bytes))
+    for bad in ("0", "13"):
+        r = t.run("archive", "--compress-level", bad, urls[0])
+        t.exit_code(r, 2)
+        t.true("compress-level" in r.err, "stderr names the option: " + r.err)
 
 
 def test_archive_keeps_no_secrets(t):

@@ -114,7 +114,9 @@ static char *noisy_body(size_t n, unsigned seed)
 	return s;
 }
 
-static struct lk_archiver *start(struct fx *f, int64_t run_id, int64_t max_size)
+/* encoders: as lk_archiver_opts (0: one per CPU, -1: none). */
+static struct lk_archiver *start_with(struct fx *f, int64_t run_id, int64_t max_size,
+                                      int encoders)
 {
 	char err[512] = "";
 	struct lk_archiver_opts o = {
@@ -124,11 +126,17 @@ static struct lk_archiver *start(struct fx *f, int64_t run_id, int64_t max_size)
 		.warc_max_size = max_size,
 		.queue_cap = 4,
 		.user_agent = "lk-test/1",
+		.encoders = encoders,
 	};
 	struct lk_archiver *a = lk_archiver_start(&o, err, sizeof err);
 	if (!a)
 		fail_msg("archiver did not start: %s", err);
 	return a;
+}
+
+static struct lk_archiver *start(struct fx *f, int64_t run_id, int64_t max_size)
+{
+	return start_with(f, run_id, max_size, 0);
 }
 
 static void finish_ok(struct lk_archiver *a, struct lk_archive_stats *st)
@@ -530,6 +538,74 @@ static void test_same_run_duplicate_becomes_revisit(void **state)
 	assert_int_equal(st.responses, 1);
 	assert_int_equal(st.revisits, 2);
 	assert_int_equal(index_rows(f), 3);
+	warcio_verifies(f);
+}
+
+/* Three encoder threads, pages of very different sizes (so they finish out
+ * of order), repeats right behind their original (still being encoded) and
+ * files rolled on the way (members made for the old file are made again):
+ * the files hold the captures in arrival order, every revisit refers to a
+ * response written before it, and the index points at each record. */
+static void test_encoders_keep_arrival_order_across_rolls(void **state)
+{
+	struct fx *f = *state;
+	struct lk_archive_stats st;
+	struct lk_archiver *a = start_with(f, 1, 60000, 3);
+	char *bodies[5];
+	for (unsigned i = 0; i < 5; i++)
+		bodies[i] = noisy_body(i % 2 ? 40 : 30000, i);
+	for (unsigned i = 0; i < 30; i++) {
+		/* p0 p0 p1 p1 …: each page twice in a row */
+		char *url = lk_xasprintf("http://example.com/p%u", i / 2);
+		lk_archiver_push(a, make_capture(f, url, bodies[(i / 2) % 5], T0 + i));
+		free(url);
+	}
+	finish_ok(a, &st);
+	for (unsigned i = 0; i < 5; i++)
+		free(bodies[i]);
+	assert_int_equal(st.responses, 15);
+	assert_int_equal(st.revisits, 15);
+	assert_true(st.files >= 3);
+
+	struct recs *rs = lk_xmalloc(sizeof *rs);
+	read_all(f, rs);
+	size_t k = 0;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rec *r = &rs->r[i];
+		if (r->type != LK_WARC_RESPONSE && r->type != LK_WARC_REVISIT)
+			continue;
+		char want[64];
+		snprintf(want, sizeof want, "http://example.com/p%zu", k / 2);
+		assert_string_equal(r->target, want);
+		assert_int_equal(r->type, k % 2 ? LK_WARC_REVISIT : LK_WARC_RESPONSE);
+		if (r->type == LK_WARC_REVISIT) {
+			size_t j = i;
+			while (j-- > 0 && strcmp(rs->r[j].id, r->refers_to) != 0)
+				;
+			assert_true(j < i); /* the original is earlier in the files */
+			assert_string_equal(rs->r[j].target, want);
+		}
+		k++;
+	}
+	assert_int_equal(k, 30);
+	assert_int_equal(index_rows(f), 30);
+	warcio_verifies(f);
+	free(rs);
+}
+
+/* Without encoder threads the archive thread encodes: same result. */
+static void test_archive_thread_alone_writes_the_same(void **state)
+{
+	struct fx *f = *state;
+	struct lk_archive_stats st;
+	struct lk_archiver *a = start_with(f, 1, 0, -1);
+	for (unsigned i = 0; i < 6; i++)
+		lk_archiver_push(a, make_capture(f, i < 3 ? "http://example.com/a" : "http://example.com/b",
+		                                 "<p>x</p>", T0 + i));
+	finish_ok(a, &st);
+	assert_int_equal(st.responses, 2);
+	assert_int_equal(st.revisits, 4);
+	assert_int_equal(index_rows(f), 6);
 	warcio_verifies(f);
 }
 
@@ -937,6 +1013,8 @@ int main(void)
 		T(test_readonly_index_without_tables_is_empty),
 		T(test_identical_payload_becomes_revisit),
 		T(test_same_run_duplicate_becomes_revisit),
+		T(test_encoders_keep_arrival_order_across_rolls),
+		T(test_archive_thread_alone_writes_the_same),
 		T(test_changed_payload_becomes_response),
 		T(test_truncated_capture_is_not_a_dedup_source),
 		T(test_empty_body_is_not_deduplicated),

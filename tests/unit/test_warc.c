@@ -816,6 +816,84 @@ static void test_bad_capture_is_refused_and_writer_stays_usable(void **state)
 	free(path);
 }
 
+/* Encoding apart from the writer: members made by an encoder land at the
+ * file offset the writer had when they were appended, read back as written,
+ * and carry the response id the caller chose; members made for another
+ * file are refused and the writer stays usable. */
+static void test_encoded_capture_appends_at_file_offsets(void **state)
+{
+	(void)state;
+	char err[256];
+	char *path = tmp_path("encoded.warc.gz");
+	struct lk_warc_writer *w;
+	assert_int_equal(lk_warc_open(path, NULL, &w, err, sizeof(err)), 0);
+	struct lk_warc_encoder *e = lk_warc_encoder_new(1);
+	assert_non_null(e);
+	assert_null(lk_warc_encoder_new(LK_WARC_MAX_LEVEL + 1));
+
+	const char *head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n";
+	const char *req = "GET /x HTTP/1.1\r\nHost: ex.com\r\n\r\n";
+	struct lk_warc_field meta = {"x-linkkeeper-status", "ok"};
+	char rid[LK_WARC_ID_SIZE];
+	assert_int_equal(lk_warc_new_record_id(rid), 0);
+	struct lk_warc_capture c = {
+		.target_uri = "http://ex.com/x", .date_ms = 1795521600123, .request = req,
+		.request_len = strlen(req), .resp_head = head, .resp_head_len = strlen(head),
+		.resp_body = PLAIN_BODY, .resp_body_len = strlen(PLAIN_BODY), .response_id = rid,
+		.meta = &meta, .n_meta = 1,
+	};
+	assert_int_equal(lk_warc_check_capture(&c, err, sizeof(err)), 0);
+	struct lk_warc_encoded enc = {0};
+	assert_int_equal(lk_warc_encode_capture(e, lk_warc_warcinfo_id(w), &c, &enc, err,
+	                                        sizeof(err)), 0);
+	assert_int_equal(enc.res.request.offset, 0);
+	assert_int_equal(enc.res.metadata.offset + enc.res.metadata.length, (int64_t)enc.bytes.len);
+
+	struct lk_warc_capture_result r1, r2, r3;
+	int64_t base1 = lk_warc_offset(w);
+	assert_int_equal(lk_warc_append(w, &enc, &r1), 0);
+	int64_t base2 = lk_warc_offset(w);
+	assert_int_equal(base2, base1 + (int64_t)enc.bytes.len);
+	assert_int_equal(lk_warc_append(w, &enc, &r2), 0); /* the same members again */
+	assert_int_equal(r1.request.offset, base1);
+	assert_int_equal(r1.response.offset, base1 + enc.res.response.offset);
+	assert_int_equal(r2.response.offset, base2 + enc.res.response.offset);
+	assert_string_equal(r1.response.id, rid);
+
+	/* made for another file: refused, nothing buffered, writer usable */
+	char other[LK_WARC_ID_SIZE];
+	assert_int_equal(lk_warc_new_record_id(other), 0);
+	assert_int_equal(lk_warc_encode_capture(e, other, &c, &enc, err, sizeof(err)), 0);
+	int64_t before = lk_warc_offset(w);
+	assert_int_equal(lk_warc_append(w, &enc, &r3), -1);
+	assert_non_null(strstr(lk_warc_error(w), "another WARC file"));
+	assert_int_equal(lk_warc_offset(w), before);
+	/* a bad capture is refused by the encoder with the checker's reason */
+	c.target_uri = "http://ex.com/caf\xC3\xA9";
+	assert_int_equal(lk_warc_check_capture(&c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "RFC 3986"));
+	assert_int_equal(lk_warc_encode_capture(e, lk_warc_warcinfo_id(w), &c, &enc, err,
+	                                        sizeof(err)), -1);
+	assert_non_null(strstr(err, "RFC 3986"));
+	assert_int_equal(lk_warc_flush(w), 0);
+	assert_int_equal(lk_warc_close(w, err, sizeof(err)), 0);
+
+	struct lk_warc_record resp = {0}, q = {0};
+	assert_int_equal(lk_warc_read_record(path, r1.response.offset, r1.response.length, MAX_BLOCK,
+	                                     &resp, err, sizeof(err)), 0);
+	assert_string_equal(resp.record_id, rid);
+	assert_string_equal(resp.target_uri, "http://ex.com/x");
+	assert_string_equal((char *)resp.block + resp.block_len - strlen(PLAIN_BODY), PLAIN_BODY);
+	assert_int_equal(lk_warc_read_record(path, r2.request.offset, r2.request.length, MAX_BLOCK,
+	                                     &q, err, sizeof(err)), 0);
+	assert_string_equal(q.concurrent_to, rid);
+	lk_warc_record_free(&resp);
+	lk_warc_record_free(&q);
+	lk_warc_encoded_free(&enc);
+	lk_warc_encoder_free(e);
+	free(path);
+}
+
 /* A write error (here: the file size limit) cuts the file back to its last
  * good length; the writer refuses further work and close leaves the .open
  * file, which repair then finds intact. */
@@ -1414,6 +1492,7 @@ int main(void)
 		cmocka_unit_test(test_cdxj_matches_warcio_cdx_index),
 		cmocka_unit_test(test_large_bodies_round_trip),
 		cmocka_unit_test(test_bad_capture_is_refused_and_writer_stays_usable),
+		cmocka_unit_test(test_encoded_capture_appends_at_file_offsets),
 		cmocka_unit_test(test_write_error_leaves_repairable_file),
 		cmocka_unit_test(test_open_refuses_a_leftover_open_file),
 		cmocka_unit_test(test_repair_cuts_half_written_member),
