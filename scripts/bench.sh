@@ -11,7 +11,8 @@
 #
 # Scenarios
 #   (a) instant server, N = 10,000 and 100,000, C = 128
-#   (b) 100 ms per response, N = 5,000, C = 64 and 512 (curl caps at 300)
+#   (b) 100 ms per response, N = 5,000, C = 64 and 512 (curl caps at 300);
+#       linkkeeper also with --method get (the same requests as curl)
 #   (c) N = 1,000,000 read from stdin, linkkeeper only (BENCH_MILLION=1)
 #   (d) `linkkeeper archive` of 5,000 pages of 20 KB, first and unchanged
 #       second run, against `check` and curl on the same pages
@@ -322,7 +323,8 @@ curl_settings() { echo "--parallel-max $(curl_c "$1") -L, no retries"; }
 
 first_run() { [ "$WARMUP" = 1 ] && echo 0 || echo 1; }
 
-# pair SCEN TITLE PREFIX N C [DELAY] — linkkeeper and curl, alternately.
+# pair SCEN TITLE PREFIX N C [DELAY] — linkkeeper and curl, alternately;
+# with PAIR_GET=1 also linkkeeper --method get (one GET per URL, as curl).
 pair() {
 	local scen=$1 title=$2 prefix=$3 n=$4 c=$5 delay=${6:-}
 	local cc expected r b_lk="NA" b_cu="NA"
@@ -338,6 +340,16 @@ pair() {
 		record "$scen" "$title" "linkkeeper check" "$(lk_settings "$c")" "$r" "$n" "$c" \
 			"$expected" "$b_lk" "$VERIFY" ""
 		log "  wall ${WALL}s rc $RC $VERIFY"
+		if [ "${PAIR_GET:-0}" = 1 ]; then
+			log "$title: run $r/$RUNS linkkeeper --method get"
+			local saved=("${LK_EXTRA[@]}")
+			LK_EXTRA+=(--method get)
+			lk_check "$scen-lkget-$r" "$prefix" "$c"
+			LK_EXTRA=("${saved[@]}")
+			record "$scen" "$title" "linkkeeper check --method get" \
+				"$(lk_settings "$c") --method get" "$r" "$n" "$c" "$expected" "$b_lk" "$VERIFY" ""
+			log "  wall ${WALL}s rc $RC $VERIFY"
+		fi
 		log "$title: run $r/$RUNS curl"
 		curl_run "$scen-curl-$r" "$prefix" "$cc"
 		record "$scen" "$title" "curl -Z" "$(curl_settings "$c")" "$r" "$n" "$cc" \
@@ -370,7 +382,7 @@ scenario_b() {
 	gen_mix b "$n" "$SLOW"
 	for c in 64 512; do
 		i=$((i + 1))
-		pair "b$i" "(b) 100 ms, N=$(fmt_n "$n"), C=$c" "$TMP/lists/b" "$n" "$c" 0.1
+		PAIR_GET=1 pair "b$i" "(b) 100 ms, N=$(fmt_n "$n"), C=$c" "$TMP/lists/b" "$n" "$c" 0.1
 	done
 	note "(b) curl 7.88 clamps --parallel-max to $CURL_MAX_PARALLEL, so curl ran C=512 as C=$CURL_MAX_PARALLEL; its Little bound uses 300."
 }
