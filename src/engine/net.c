@@ -548,7 +548,12 @@ static void start(struct engine *e, struct job *j)
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 10L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent ? o->user_agent : DEFAULT_USER_AGENT);
-	curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
+	/* Wait for a connection that may multiplex only where one can: h2
+	 * comes from TLS ALPN, which answers with the handshake. On http://
+	 * (and in capture mode, HTTP/1.1 only) waiting would hold every
+	 * host's second transfer until its first response. */
+	curl_easy_setopt(c, CURLOPT_PIPEWAIT,
+	                 !o->capture && strncmp(j->url, "https://", 8) == 0 ? 1L : 0L);
 	if (e->headers)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->headers);
 	if (e->connect_to)

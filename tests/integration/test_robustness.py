@@ -121,6 +121,17 @@ def test_concurrency_option_allows_parallel_requests(t):
     t.true(r.secs < 16 * 0.3, "took %.1fs: requests were serialised" % r.secs)
 
 
+def test_transfers_to_a_plain_http_host_start_at_once(t):
+    # Nothing to wait for on http://: the connection can never carry h2
+    # streams, so the second request must not wait for the first answer
+    # (CURLOPT_PIPEWAIT made every host's first wave wait one response).
+    s = t.server()
+    urls = [s.url("/slow?ms=500&i=%d" % i) for i in range(8)]
+    r = t.check(t.links_file(urls), "-j", "8", "--per-host", "8", *FAST)
+    t.exit_code(r, 0)
+    t.eq(s.max_inflight, 8, "requests in flight at once")
+
+
 def test_make_run_demo_checks_the_digest_on_loopback(t):
     import os
     import subprocess
