@@ -17,12 +17,9 @@
  */
 #include "linkkeeper/captures.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -119,66 +116,29 @@ struct lk_captures {
 	char err[512];
 };
 
-static void set_err(struct lk_captures *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void set_err(struct lk_captures *c, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof c->err, fmt, ap);
-	va_end(ap);
-}
+/* Thin wrappers over sql.h that read c->db and write c->err. */
 
 static void set_db_err(struct lk_captures *c, const char *what)
 {
-	set_err(c, "%s: %s", what, sqlite3_errmsg(c->db));
+	lk_sql_set_db_err(c->err, sizeof c->err, c->db, what);
 }
 
 static sqlite3_stmt *stmt_get(struct lk_captures *c, enum stmt_id id)
 {
-	sqlite3_stmt *st = lk_sql_prepared(c->db, &c->stmt[id], stmt_sql[id]);
-	if (!st)
-		set_db_err(c, "prepare");
-	return st;
+	return lk_sql_prepared_err(c->db, &c->stmt[id], stmt_sql[id], c->err, sizeof c->err);
 }
 
 static int stmt_done(struct lk_captures *c, sqlite3_stmt *st, const char *what)
 {
-	if (lk_sql_step_done(st) < 0) {
-		set_db_err(c, what);
-		return -1;
-	}
-	return 0;
+	return lk_sql_step_done_err(st, what, c->err, sizeof c->err);
 }
 
 static int exec(struct lk_captures *c, const char *sql)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	set_err(c, "%s", msg ? msg : sqlite3_errmsg(c->db));
-	sqlite3_free(msg);
-	return -1;
+	return lk_sql_exec(c->db, sql, c->err, sizeof c->err);
 }
 
 /* ---- opening ------------------------------------------------------------ */
-
-static int make_parent_dir(struct lk_captures *c, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash || slash == path)
-		return 0;
-	char *dir = lk_xstrndup(path, (size_t)(slash - path));
-	int rc = 0;
-	struct stat sb;
-	if (stat(dir, &sb) < 0 && lk_mkdir_p(dir) < 0) {
-		set_err(c, "cannot create directory %s: %s", dir, strerror(errno));
-		rc = -1;
-	}
-	free(dir);
-	return rc;
-}
 
 static int create_schema(struct lk_captures *c)
 {
@@ -215,14 +175,8 @@ static int has_table(struct lk_captures *c)
 
 static int open_rw(struct lk_captures *c, const char *path)
 {
-	if (make_parent_dir(c, path) < 0)
+	if (lk_sql_open(path, 0, &c->db, c->err, sizeof c->err) < 0)
 		return -1;
-	if (sqlite3_open_v2(path, &c->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
-		set_err(c, "%s", c->db ? sqlite3_errmsg(c->db) : "out of memory");
-		return -1;
-	}
 	/* busy_timeout first: the others may already need a lock. */
 	if (exec(c, "PRAGMA busy_timeout = 5000;"
 	            "PRAGMA journal_mode = WAL;"
@@ -233,16 +187,8 @@ static int open_rw(struct lk_captures *c, const char *path)
 
 static int open_ro(struct lk_captures *c, const char *path)
 {
-	struct stat sb;
-	if (stat(path, &sb) < 0) {
-		set_err(c, "%s", strerror(errno));
+	if (lk_sql_open(path, 1, &c->db, c->err, sizeof c->err) < 0)
 		return -1;
-	}
-	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		set_err(c, "%s", c->db ? sqlite3_errmsg(c->db) : "out of memory");
-		return -1;
-	}
 	if (exec(c, "PRAGMA busy_timeout = 5000;") < 0)
 		return -1;
 	int t = has_table(c);
@@ -391,12 +337,6 @@ static char *col_dup(sqlite3_stmt *st, int i)
 	return s ? lk_xstrdup((const char *)s) : NULL;
 }
 
-static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t size)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-	snprintf(dst, size, "%s", s ? (const char *)s : "");
-}
-
 /* The current row of a ROW_COLUMNS statement into out (cleared first). */
 static void read_row(sqlite3_stmt *st, struct lk_capture_row *out)
 {
@@ -404,10 +344,10 @@ static void read_row(sqlite3_stmt *st, struct lk_capture_row *out)
 	out->id = (int64_t)sqlite3_column_int64(st, 0);
 	out->url = col_dup(st, 1);
 	out->urlkey = col_dup(st, 2);
-	col_copy(st, 3, out->ts14, sizeof out->ts14);
-	col_copy(st, 4, out->warc_date, sizeof out->warc_date);
+	lk_sql_column_copy(st, 3, out->ts14, sizeof out->ts14);
+	lk_sql_column_copy(st, 4, out->warc_date, sizeof out->warc_date);
 	out->captured_at = (int64_t)sqlite3_column_int64(st, 5);
-	col_copy(st, 6, out->record_type, sizeof out->record_type);
+	lk_sql_column_copy(st, 6, out->record_type, sizeof out->record_type);
 	out->http_status = sqlite3_column_int(st, 7);
 	out->mime = col_dup(st, 8);
 	out->payload_digest = col_dup(st, 9);

@@ -21,12 +21,9 @@
 #include "linkkeeper/history.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -172,43 +169,30 @@ struct lk_history {
 	char err[512];
 };
 
-static void set_err(struct lk_history *h, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void set_err(struct lk_history *h, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(h->err, sizeof h->err, fmt, ap);
-	va_end(ap);
-}
+/* Thin wrappers over sql.h that read h->db and write h->err. */
 
 static void set_db_err(struct lk_history *h, const char *what)
 {
-	set_err(h, "%s: %s", what, sqlite3_errmsg(h->db));
+	lk_sql_set_db_err(h->err, sizeof h->err, h->db, what);
 }
 
 /* The statement id, reset and with its old bindings cleared, or NULL (and
  * h->err set) when it cannot be prepared. */
 static sqlite3_stmt *stmt_get(struct lk_history *h, enum stmt_id id)
 {
-	sqlite3_stmt *st = lk_sql_prepared(h->db, &h->stmt[id], stmt_sql[id]);
-	if (!st)
-		set_db_err(h, "prepare");
-	return st;
+	return lk_sql_prepared_err(h->db, &h->stmt[id], stmt_sql[id], h->err, sizeof h->err);
 }
 
 /* Runs a statement that returns no rows. */
 static int stmt_run(struct lk_history *h, enum stmt_id id, const char *what)
 {
 	sqlite3_stmt *st = stmt_get(h, id);
-	if (!st)
-		return -1;
-	if (lk_sql_step_done(st) < 0) {
-		set_db_err(h, what);
-		return -1;
-	}
-	return 0;
+	return st ? lk_sql_step_done_err(st, what, h->err, sizeof h->err) : -1;
+}
+
+static int exec(struct lk_history *h, const char *sql)
+{
+	return lk_sql_exec(h->db, sql, h->err, sizeof h->err);
 }
 
 static void bind_int_or_null(sqlite3_stmt *st, int i, int v)
@@ -227,26 +211,16 @@ static struct lk_history *history_new(void)
 	return h;
 }
 
-static int exec(struct lk_history *h, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(h->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	set_err(h, "%s", msg ? msg : sqlite3_errmsg(h->db));
-	sqlite3_free(msg);
-	return -1;
-}
-
 static int read_user_version(struct lk_history *h, int *version)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	if (sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
-		set_err(h, "%s", sqlite3_errmsg(h->db));
+		lk_sql_set_err(h->err, sizeof h->err, "%s", sqlite3_errmsg(h->db));
 		goto out;
 	}
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		set_err(h, "%s", sqlite3_errmsg(h->db));
+		lk_sql_set_err(h->err, sizeof h->err, "%s", sqlite3_errmsg(h->db));
 		goto out;
 	}
 	*version = sqlite3_column_int(st, 0);
@@ -267,8 +241,9 @@ static int migrate(struct lk_history *h)
 	if (read_user_version(h, &version) < 0)
 		goto fail;
 	if (version > LK_SCHEMA_VERSION) {
-		set_err(h, "schema version %d is newer than this linkkeeper (%d)", version,
-		        LK_SCHEMA_VERSION);
+		lk_sql_set_err(h->err, sizeof h->err,
+		               "schema version %d is newer than this linkkeeper (%d)", version,
+		               LK_SCHEMA_VERSION);
 		goto fail;
 	}
 	for (int v = version; v < LK_SCHEMA_VERSION; v++)
@@ -294,41 +269,16 @@ static int check_version(struct lk_history *h)
 	if (read_user_version(h, &version) < 0)
 		return -1;
 	if (version == 0) {
-		set_err(h, "not a linkkeeper history (no schema)");
+		lk_sql_set_err(h->err, sizeof h->err, "not a linkkeeper history (no schema)");
 		return -1;
 	}
 	if (version != LK_SCHEMA_VERSION) {
-		set_err(h, "schema version %d, this linkkeeper needs %d (open it read-write "
-		           "once to migrate)", version, LK_SCHEMA_VERSION);
+		lk_sql_set_err(h->err, sizeof h->err,
+		               "schema version %d, this linkkeeper needs %d (open it read-write "
+		               "once to migrate)", version, LK_SCHEMA_VERSION);
 		return -1;
 	}
 	return 0;
-}
-
-static int make_parent_dir(struct lk_history *h, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash || slash == path)
-		return 0;
-	char *dir = lk_xstrndup(path, (size_t)(slash - path));
-	int rc = 0;
-	struct stat sb;
-	if (stat(dir, &sb) < 0 && lk_mkdir_p(dir) < 0) {
-		set_err(h, "cannot create directory %s: %s", dir, strerror(errno));
-		rc = -1;
-	}
-	free(dir);
-	return rc;
-}
-
-static int open_connection(struct lk_history *h, const char *path, int flags)
-{
-	if (sqlite3_open_v2(path, &h->db, flags | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
-		return 0;
-	/* sqlite3_open_v2 hands out a handle even on failure; it carries the
-	 * message and must still be closed (lk_history_close does). */
-	set_err(h, "%s", h->db ? sqlite3_errmsg(h->db) : "out of memory");
-	return -1;
 }
 
 /* busy_timeout first: the other pragmas may already need a lock. WAL lets
@@ -361,9 +311,7 @@ int lk_history_open(const char *path, struct lk_history **out, char *err, size_t
 {
 	struct lk_history *h = history_new();
 	int rc = -1;
-	if (make_parent_dir(h, path) < 0)
-		goto out;
-	if (open_connection(h, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) < 0)
+	if (lk_sql_open(path, 0, &h->db, h->err, sizeof h->err) < 0)
 		goto out;
 	if (exec(h, pragmas_common) < 0 || exec(h, pragmas_rw) < 0)
 		goto out;
@@ -379,14 +327,7 @@ int lk_history_open_readonly(const char *path, struct lk_history **out, char *er
 {
 	struct lk_history *h = history_new();
 	int rc = -1;
-	struct stat sb;
-	/* SQLite would only say "unable to open database file"; the errno is
-	 * what tells the user that there simply is no history yet. */
-	if (stat(path, &sb) < 0) {
-		set_err(h, "%s", strerror(errno));
-		goto out;
-	}
-	if (open_connection(h, path, SQLITE_OPEN_READONLY) < 0)
+	if (lk_sql_open(path, 1, &h->db, h->err, sizeof h->err) < 0)
 		goto out;
 	if (exec(h, pragmas_common) < 0)
 		goto out;
@@ -458,7 +399,8 @@ int lk_history_run_end(struct lk_history *h, int64_t run_id, int64_t finished_ms
 		return -1;
 	}
 	if (sqlite3_changes(h->db) == 0) {
-		set_err(h, "cannot finish run: no run %lld", (long long)run_id);
+		lk_sql_set_err(h->err, sizeof h->err, "cannot finish run: no run %lld",
+		               (long long)run_id);
 		return -1;
 	}
 	return 0;
@@ -645,7 +587,7 @@ static int record_rows(struct lk_history *h, int64_t run_id, const struct lk_lin
 int lk_history_record(struct lk_history *h, int64_t run_id, const struct lk_link *link)
 {
 	if (!link->url) {
-		set_err(h, "cannot record a link without a url");
+		lk_sql_set_err(h->err, sizeof h->err, "cannot record a link without a url");
 		return -1;
 	}
 	if (stmt_run(h, ST_SAVEPOINT, "cannot record") < 0)
@@ -684,12 +626,6 @@ int lk_history_add_source(struct lk_history *h, int64_t run_id, const char *url,
 
 /* ---- reading ------------------------------------------------------------ */
 
-static void copy_column(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-	const unsigned char *s = sqlite3_column_text(st, col);
-	snprintf(dst, n, "%s", s ? (const char *)s : "");
-}
-
 int lk_history_url_state(struct lk_history *h, const char *url, struct lk_url_state *state)
 {
 	sqlite3_stmt *st = stmt_get(h, ST_URL_STATE);
@@ -707,8 +643,8 @@ int lk_history_url_state(struct lk_history *h, const char *url, struct lk_url_st
 		state->last_checked = (int64_t)sqlite3_column_int64(st, 1);
 		state->last_ok_at = (int64_t)sqlite3_column_int64(st, 2);
 		state->failing_since = (int64_t)sqlite3_column_int64(st, 3);
-		copy_column(state->last_status, sizeof state->last_status, st, 4);
-		copy_column(state->last_reason, sizeof state->last_reason, st, 5);
+		lk_sql_column_copy(st, 4, state->last_status, sizeof state->last_status);
+		lk_sql_column_copy(st, 5, state->last_reason, sizeof state->last_reason);
 		state->last_http = sqlite3_column_int(st, 6);
 		state->fail_streak = sqlite3_column_int(st, 7);
 		state->flips = sqlite3_column_int(st, 8);
