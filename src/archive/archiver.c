@@ -1309,7 +1309,7 @@ static int encoders_start(struct lk_archiver *a, const struct lk_archiver_opts *
 		struct encoder_arg *ea = lk_xcalloc(1, sizeof *ea);
 		ea->a = a;
 		ea->e = lk_warc_encoder_new(o->level);
-		if (pthread_create(&a->encoders[i], NULL, encoder_main, ea) != 0) {
+		if (!ea->e || pthread_create(&a->encoders[i], NULL, encoder_main, ea) != 0) {
 			lk_warc_encoder_free(ea->e);
 			free(ea);
 			snprintf(err, errlen, "cannot start an encoder thread");
