@@ -12,7 +12,7 @@ DESTDIR ?=
 MANDIR  ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC      ?= cc
-PKGS    := libcurl sqlite3 zlib libdeflate libarchive gumbo libcmark libcrypto
+PKGS    := libcurl sqlite3 zlib libarchive gumbo libcmark libcrypto
 
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wformat=2 -Werror
 CFLAGS  ?= -O2 -g

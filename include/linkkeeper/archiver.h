@@ -38,7 +38,7 @@ struct lk_archiver_opts {
 	size_t queue_bytes;       /* bytes of captures waiting at most (0: 256 MiB);
 	                           * a larger capture still passes, alone */
 	const char *user_agent;   /* for the warcinfo record */
-	int level;                /* gzip level 1..12, 0 = LK_WARC_DEFAULT_LEVEL */
+	int level;                /* gzip level 1..9, 0 = LK_WARC_DEFAULT_LEVEL (6) */
 	int encoders;             /* encoding threads: 0 = one per CPU (at most
 	                           * 4), -1 = none (the archive thread encodes) */
 };

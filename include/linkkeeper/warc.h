@@ -100,7 +100,7 @@ struct lk_warc_open_opts {
 	const struct lk_warc_field *extra; /* more warcinfo lines (robots, operator…) */
 	size_t n_extra;
 	int64_t now_ms; /* WARC-Date of the warcinfo record; 0 = now */
-	int level;      /* gzip level 1..12; 0 = LK_WARC_DEFAULT_LEVEL */
+	int level;      /* gzip level 1..9; 0 = LK_WARC_DEFAULT_LEVEL (6) */
 };
 
 /* Creates "<path>.open" (it must not exist: a leftover belongs to
@@ -208,13 +208,13 @@ int lk_warc_check_capture(const struct lk_warc_capture *c, char *err, size_t err
  * threads. lk_warc_append then adds the members to the writer's file, in
  * the order the caller chooses, and gives file offsets.
  */
-#define LK_WARC_DEFAULT_LEVEL 3 /* libdeflate: zlib's level-6 size, 3x its speed */
-#define LK_WARC_MAX_LEVEL 12
+#define LK_WARC_DEFAULT_LEVEL 6 /* zlib's default */
+#define LK_WARC_MAX_LEVEL 9
 
 struct lk_warc_encoder;
 
-/* level 1 (fast) .. 12 (small), 0 = LK_WARC_DEFAULT_LEVEL. NULL on a bad
- * level or no memory. */
+/* gzip level 1 (fast) .. 9 (small), 0 = LK_WARC_DEFAULT_LEVEL. NULL on a
+ * bad level or no memory. */
 struct lk_warc_encoder *lk_warc_encoder_new(int level);
 void lk_warc_encoder_free(struct lk_warc_encoder *e);
 

@@ -25,7 +25,7 @@ static const char archive_usage[] =
 	"  --max-page-size SIZE  cut captured bodies here (50M); such a capture is\n"
 	"                        marked WARC-Truncated: length\n"
 	"  --warc-max-size SIZE  start a new WARC file past this size (1G)\n"
-	"  --compress-level N    gzip level of WARC records, 1 (fast) to 12 (small) (3)\n"
+	"  --compress-level N    gzip level of WARC records, 1 (fast) to 9 (small) (6)\n"
 	"\n"
 	"Every option of 'linkkeeper check' works here too (see 'linkkeeper help\n"
 	"check'): --db, --format, -j, --per-host, --timeout, --exclude, ...\n"

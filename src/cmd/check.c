@@ -90,7 +90,7 @@ static const char check_usage[] =
 	"  --archive-dir DIR     (default .linkkeeper/archive)\n"
 	"  --max-page-size SIZE  cut captured bodies here (50M)\n"
 	"  --warc-max-size SIZE  start a new WARC file past this size (1G)\n"
-	"  --compress-level N    gzip level of WARC records, 1 (fast) to 12 (small) (3)\n"
+	"  --compress-level N    gzip level of WARC records, 1 (fast) to 9 (small) (6)\n"
 	"\n"
 	"Exit status: 0 nothing broken, 1 broken links, 2 usage, input or runtime error.\n";
 
