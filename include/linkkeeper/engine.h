@@ -42,6 +42,7 @@ int lk_accept_match(const struct lk_accept *a, int status);
 enum lk_capture_truncated {
 	LK_CAPTURE_COMPLETE,
 	LK_CAPTURE_TRUNCATED_LENGTH, /* body cut at max_page_size */
+	LK_CAPTURE_TRUNCATED_TIME,   /* body still arriving at the timeout */
 };
 
 struct lk_capture {

@@ -11,7 +11,8 @@
  * decides between a response and an identical-payload-digest revisit. The dedup source is the URL's
  * latest complete original — first from memory (originals written earlier
  * in this run, whose rows may not be committed yet), else from the index.
- * A truncated capture is written with WARC-Truncated: length and never
+ * A truncated capture (cut at --max-page-size, or still arriving at
+ * --timeout) is written with WARC-Truncated: length or time and never
  * becomes a dedup source; an empty body is never deduplicated (the revisit
  * would be no smaller). The response's record id is chosen there, so a
  * later capture of the same page can refer to it at once.
@@ -685,7 +686,8 @@ static void add_row(struct lk_archiver *a, const struct lk_capture *cap, char *u
 	row.offset = res->response.offset;
 	row.length = res->response.length;
 	if (cap->truncated != LK_CAPTURE_COMPLETE)
-		row.truncated = lk_xstrdup("length");
+		row.truncated =
+			lk_xstrdup(cap->truncated == LK_CAPTURE_TRUNCATED_TIME ? "time" : "length");
 	row.run_id = a->run_id;
 	queue_row(a, &row);
 }
@@ -807,7 +809,8 @@ static void notify(struct lk_archiver *a)
 
 static void encode_job(struct lk_warc_encoder *e, struct job *j)
 {
-	j->rc = lk_warc_encode_capture(e, j->enc.warcinfo_id, &j->wc, &j->enc, j->err, sizeof j->err);
+	j->rc = lk_warc_encode_capture(e, j->enc.warcinfo_id, &j->wc, &j->enc, j->err,
+	                               sizeof j->err);
 }
 
 struct encoder_arg {
@@ -872,7 +875,8 @@ static int prepare_job(struct lk_archiver *a, struct lk_capture *cap, struct job
 	lk_warc_sha256(body, body_len, j->digest);
 	j->dup = cap->truncated == LK_CAPTURE_COMPLETE && body_len > 0 &&
 	         find_original(a, j->uri, j->digest, &j->orig);
-	j->rv = (struct lk_warc_revisit_of){j->orig.record_id, j->uri, j->orig.date, j->orig.digest};
+	j->rv = (struct lk_warc_revisit_of){j->orig.record_id, j->uri, j->orig.date,
+	                                    j->orig.digest};
 	build_meta(a, cap, &j->meta);
 	int64_t date_ms = cap->date_ms ? cap->date_ms : lk_now_ms();
 	j->wc = (struct lk_warc_capture){
@@ -885,8 +889,9 @@ static int prepare_job(struct lk_archiver *a, struct lk_capture *cap, struct job
 		.resp_head_len = head_len,
 		.resp_body = body,
 		.resp_body_len = body_len,
-		.truncated = cap->truncated != LK_CAPTURE_COMPLETE ? LK_WARC_TRUNC_LENGTH
-		                                                  : LK_WARC_TRUNC_NONE,
+		.truncated = cap->truncated == LK_CAPTURE_TRUNCATED_TIME     ? LK_WARC_TRUNC_TIME
+		             : cap->truncated == LK_CAPTURE_TRUNCATED_LENGTH ? LK_WARC_TRUNC_LENGTH
+		                                                             : LK_WARC_TRUNC_NONE,
 		.payload_digest = j->digest,
 		.revisit = j->dup ? &j->rv : NULL,
 		.response_id = j->resp_id,

@@ -7,11 +7,12 @@
  * the header first (WARC puts them before the block). The record — header,
  * blank line, block, CRLF CRLF — is compressed as one gzip member by an
  * encoder (zlib, windowBits 15+16, Z_FINISH, deflateReset). The writer
- * appends finished members to an in-memory buffer that goes to the file with write(2) when it passes 1 MiB, on
- * lk_warc_flush and on close. Offsets are known exactly because we count the
- * bytes: a member's offset is bytes-on-disk + bytes-buffered. A failed write
- * truncates the file back to the last good length, so the file never ends in
- * half a member written by us.
+ * appends finished members to an in-memory buffer that goes to the file
+ * with write(2) when it passes 1 MiB, on lk_warc_flush and on close.
+ * Offsets are known exactly because we count the bytes: a member's offset
+ * is bytes-on-disk + bytes-buffered. A failed write truncates the file back
+ * to the last good length, so the file never ends in half a member written
+ * by us.
  *
  * Encoding a capture needs no writer, only the id of the warcinfo record its
  * records point to, so the archiver encodes on several threads

@@ -93,9 +93,11 @@ static void warn_page(const struct lk_restored *r)
 	if (page->http_status < 200 || page->http_status > 299)
 		fprintf(stderr, "linkkeeper: warning: the capture of %s (%s) is an HTTP %d response\n",
 		        page->url, page->warc_date, page->http_status);
-	if (r->truncated)
-		fprintf(stderr, "linkkeeper: warning: the capture of %s was cut at the size limit\n",
-		        page->url);
+	if (r->truncated) {
+		int timed = page->truncated && strcmp(page->truncated, "time") == 0;
+		fprintf(stderr, "linkkeeper: warning: the capture of %s was cut at the %s limit\n",
+		        page->url, timed ? "time" : "size");
+	}
 	if (r->flags & LK_HTTP_BODY_TRUNCATED)
 		fprintf(stderr, "linkkeeper: warning: the decoded page was cut at %zu bytes\n",
 		        (size_t)LK_RESTORE_MAX_BODY);

@@ -67,6 +67,7 @@ struct handle {
 	struct job *job;
 	size_t body_bytes;
 	int body_cut;
+	int time_cut; /* capture: the body was still arriving at the timeout */
 	int private_refused;
 	int exclude_private;
 	char errbuf[CURL_ERROR_SIZE];
@@ -208,6 +209,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
 
 /* Raw response head. A new status line starts a new head, which drops
  * interim 1xx responses. */
+/* The response head ends with its blank line. */
+static int head_ended(const struct lk_buf *head)
+{
+	return (head->len >= 4 && memcmp(head->data + head->len - 4, "\r\n\r\n", 4) == 0) ||
+	       (head->len >= 2 && memcmp(head->data + head->len - 2, "\n\n", 2) == 0);
+}
+
 static size_t on_header(char *data, size_t size, size_t n, void *userp)
 {
 	struct handle *h = userp;
@@ -524,6 +532,7 @@ static void start(struct engine *e, struct job *j)
 	h->job = j;
 	h->body_bytes = 0;
 	h->body_cut = 0;
+	h->time_cut = 0;
 	h->private_refused = 0;
 	h->exclude_private = o->exclude_private;
 	h->errbuf[0] = '\0';
@@ -600,7 +609,9 @@ static void emit_capture(struct engine *e, struct handle *h, struct job *j, int 
 	cap->header_len = h->head.len;
 	cap->response = h->head;
 	lk_buf_append(&cap->response, h->body.data, h->body.len);
-	cap->truncated = h->body_cut ? LK_CAPTURE_TRUNCATED_LENGTH : LK_CAPTURE_COMPLETE;
+	cap->truncated = h->body_cut   ? LK_CAPTURE_TRUNCATED_LENGTH
+	                 : h->time_cut ? LK_CAPTURE_TRUNCATED_TIME
+	                               : LK_CAPTURE_COMPLETE;
 	memset(&h->req, 0, sizeof h->req);
 	memset(&h->head, 0, sizeof h->head);
 	lk_buf_reset(&h->body);
@@ -633,6 +644,14 @@ static void harvest(struct engine *e)
 		struct lk_result *r = &j->link->res;
 		if (code == CURLE_WRITE_ERROR && h->body_cut)
 			code = CURLE_OK; /* we stopped reading a large body on purpose */
+		/* The time cap of a capture: the server answered, its body was
+		 * still coming at --timeout (or stalled below the low-speed
+		 * limit). The page is alive; keep what arrived, marked as such. */
+		if (h->capture && code == CURLE_OPERATION_TIMEDOUT && status >= 200 &&
+		    head_ended(&h->head)) {
+			code = CURLE_OK;
+			h->time_cut = 1;
+		}
 		if (h->capture && code == CURLE_OK && status > 0 && status < 400)
 			emit_capture(e, h, j, (int)status);
 		r->curl_code = (int16_t)code;

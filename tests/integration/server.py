@@ -28,6 +28,9 @@ unless stated):
   /flaky-503?id=X     first request for X -> 503, then 200
   /always-429         always 429 with Retry-After: 1
   /slow?ms=N          sleeps N ms (at most 10 s), then 200
+  /stall?bytes=N&ms=M 200 announcing 2N bytes (text/html), sends the first N
+                      (seeded noise), then waits M ms (at most 10 s) and
+                      closes the connection: a body that never finishes
   /gzip               200, Content-Encoding: gzip
   /chunked            200, Transfer-Encoding: chunked
   /pdf                200, application/pdf
@@ -332,6 +335,22 @@ class Handler(BaseHTTPRequestHandler):
                 ms = 1000
             time.sleep(max(0, min(ms, MAX_SLEEP_MS)) / 1000.0)
             return self._send(200, "slept %d ms\n" % ms)
+        if path == "/stall":
+            try:
+                n = max(1, min(int(query.get("bytes", ["4000"])[0]), len(PAGE_NOISE) // 2))
+                ms = int(query.get("ms", ["3000"])[0])
+            except ValueError:
+                return self._send(400, "bad bytes or ms\n")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(2 * n))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(PAGE_NOISE[:n])
+                self.wfile.flush()
+                time.sleep(max(0, min(ms, MAX_SLEEP_MS)) / 1000.0)
+            self.close_connection = True
+            return None
         if path == "/gzip":
             return self._send(200, GZIP_BYTES, ctype="text/html; charset=utf-8",
                               headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})

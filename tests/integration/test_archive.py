@@ -312,6 +312,28 @@ def test_archive_truncates_pages_over_max_page_size(t):
     t.eq([row["record_type"] for row in rows], ["response", "response"], "record types")
 
 
+def test_archive_keeps_a_body_cut_by_the_time_cap(t):
+    # headers and 3,000 of 6,000 bytes, then nothing: at --timeout the
+    # capture keeps what came, marked WARC-Truncated: time; the link is ok
+    import gzip
+    s = t.server()
+    url = s.url("/stall?bytes=3000&ms=4000")
+    r = archive(t, "--timeout", "1s", "--retries", "0", url, timeout=30)
+    t.expect(r, url, "ok", http_status=200)
+    t.true("1 response, 0 revisits, 1 truncated" in r.err, "stderr: " + r.err)
+    files = warc_files(t)
+    verify(t, files)  # the digests cover the bytes kept
+    data = b"".join(gzip.open(p).read() for p in files)
+    t.true(b"WARC-Truncated: time\r\n" in data, "WARC-Truncated: time in the response")
+    t.true(server.PAGE_NOISE[:3000] + b"\r\n\r\n" in data, "the 3,000 bytes received end the block")
+    t.true(server.PAGE_NOISE[:3001] not in data, "nothing past what was received")
+    row = captures(t)[0]
+    t.eq((row["record_type"], row["truncated"]), ("response", "time"), "index row")
+    # never a dedup source: the next run stores a response again
+    archive(t, "--timeout", "1s", "--retries", "0", url, timeout=30)
+    t.eq([row["record_type"] for row in captures(t)], ["response", "response"], "record types")
+
+
 def test_archive_rolls_files_at_warc_max_size(t):
     s = t.server()
     urls = [s.url("/page/r%d" % i) for i in range(10)]
