@@ -5,6 +5,7 @@
 #   make test       install missing packages, run unit + integration tests,
 #                   then the same suite under ASan+UBSan
 #   make bench      the benchmark (scripts/bench.sh), not part of make test
+#   make fuzz       libFuzzer harnesses (tests/fuzz/), FUZZ_SECONDS (30) each
 #   make install    PREFIX (default /usr/local) and DESTDIR honoured
 
 PREFIX  ?= /usr/local
@@ -31,8 +32,18 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps test-deps run test unit integration check-san tsan test-report-html report-demo \
-        bench install uninstall clean format lint
+# make fuzz: clang's libFuzzer; the project's objects in build-fuzz/ with
+# coverage instrumentation (fuzzer-no-link), each harness linked to them.
+FUZZ_CC      ?= clang
+FUZZ_BUILD   := build-fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
+                -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_ARGS    = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=1048576
+
+.PHONY: all deps test-deps run test unit integration check-san asan tsan test-report-html \
+        report-demo bench install uninstall clean format lint fuzz fuzz-build
 
 all: $(BIN)
 
@@ -44,6 +55,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBOBJS)
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIBOBJS) $(LIBS) \
+	    $(LDFLAGS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
@@ -77,6 +93,32 @@ integration: $(BIN)
 check-san:
 	@$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/linkkeeper \
 	    CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" unit integration
+
+asan: check-san
+
+# Each harness for FUZZ_SECONDS on a scratch copy of its seeds
+# (build-fuzz/corpus/NAME, kept between runs so coverage accumulates); crash
+# inputs land in build-fuzz/ as NAME-crash-* (leak-*, timeout-*…). Runs every harness, then fails
+# if any found something.
+fuzz:
+	@scripts/install-deps --fuzz --check >/dev/null 2>&1 || scripts/install-deps --fuzz
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
+	    fuzz-build
+	@failed=""; for n in $(FUZZ_NAMES); do \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+	    cp tests/fuzz/corpus/$$n/* $(FUZZ_BUILD)/corpus/$$n/; \
+	    echo "  FUZZ    $$n ($(FUZZ_SECONDS) s, log in $(FUZZ_BUILD)/fuzz_$$n.log)"; \
+	    log=$(FUZZ_BUILD)/fuzz_$$n.log; \
+	    if $(FUZZ_BUILD)/fuzz_$$n $(FUZZ_ARGS) -artifact_prefix=$(FUZZ_BUILD)/$$n- \
+	        $(FUZZ_BUILD)/corpus/$$n >$$log 2>&1; then \
+	        grep -E '^(#[0-9]+[[:space:]]+DONE|Done )' $$log | sed 's/^/          /'; \
+	    else \
+	        tail -n 40 $$log; failed="$$failed $$n"; \
+	    fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed" >&2; exit 1; fi
+
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
 
 # The HTML report opened in headless Chromium.
 test-report-html: $(BIN)
@@ -117,4 +159,4 @@ lint:
 	groff -man -ww -z linkkeeper.1
 
 clean:
-	rm -rf build build-san build-tsan $(BIN)
+	rm -rf build build-san build-tsan $(FUZZ_BUILD) $(BIN)

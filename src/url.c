@@ -142,7 +142,8 @@ static void lower_ascii(char *s)
  * lower case. Returns the handle (curl_url_cleanup) or NULL with err set. */
 static CURLU *url_parse(const char *raw, char *err, size_t errlen)
 {
-	char *scheme = NULL, *host = NULL;
+	char *scheme = NULL, *host = NULL, *url = NULL;
+	int idn = 0;
 	CURLU *h = curl_url();
 	if (!h) {
 		set_err(err, errlen, "out of memory");
@@ -163,6 +164,7 @@ static CURLU *url_parse(const char *raw, char *err, size_t errlen)
 		goto fail;
 	}
 	if (!is_ascii(host)) {
+		idn = 1;
 		curl_free(host);
 		host = host_punycode(h);
 		if (!host) {
@@ -175,12 +177,24 @@ static CURLU *url_parse(const char *raw, char *err, size_t errlen)
 		set_err(err, errlen, "bad host name");
 		goto fail;
 	}
+	/* The host we set back can be a number that only a whole-URL parse
+	 * reads as IPv4: IDNA maps "²000" to "2000", percent-decoding turns
+	 * "%320" into "20" (curl decodes after its IPv4 check). Parse again, so
+	 * the result is what that spelling gives (0.0.7.208, 0.0.0.20), and
+	 * normalising it once more changes nothing. */
+	if (curl_url_get(h, CURLUPART_URL, &url, 0) != CURLUE_OK ||
+	    curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		set_err(err, errlen, idn ? "bad international host name" : "bad host name");
+		goto fail;
+	}
 	curl_free(scheme);
 	curl_free(host);
+	curl_free(url);
 	return h;
 fail:
 	curl_free(scheme);
 	curl_free(host);
+	curl_free(url);
 	curl_url_cleanup(h);
 	return NULL;
 }

@@ -35,7 +35,8 @@ void lk_buf_append(struct lk_buf *b, const void *p, size_t n);
 void lk_buf_puts(struct lk_buf *b, const char *s);
 void lk_buf_putc(struct lk_buf *b, char c);
 void lk_buf_printf(struct lk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void lk_buf_vprintf(struct lk_buf *b, const char *fmt, va_list ap);
+void lk_buf_vprintf(struct lk_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void lk_buf_reset(struct lk_buf *b);
 void lk_buf_free(struct lk_buf *b);
 /* Hands the buffer's memory to the caller (caller frees) and empties b. */

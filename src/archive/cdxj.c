@@ -139,7 +139,8 @@ static void put_latin1_as_utf8(struct lk_buf *b, unsigned char c)
 }
 
 /* Appends n bytes as TextDecoder would decode them: invalid bytes (and
- * NULs, which end C strings) become U+FFFD. */
+ * NULs, which end C strings) become U+FFFD. p[n] must be a NUL: the UTF-8
+ * decoder looks ahead until a byte that does not continue the sequence. */
 static void utf8_sanitize(struct lk_buf *b, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
@@ -230,6 +231,8 @@ static void base64_put(struct lk_buf *b, const unsigned char *p, size_t n)
 static void js_slice(struct lk_buf *b, size_t max)
 {
 	size_t units = 0, i = 0;
+	if (!b->data)
+		return; /* empty and never allocated: nothing to cut */
 	while (i < b->len) {
 		uint32_t cp;
 		size_t n = lk_utf8_decode((const unsigned char *)b->data + i, &cp);
@@ -383,6 +386,7 @@ static struct idx *idx_from_record(const struct lk_warc_record *rec)
 		x->body_len = rec->block_len - h.head_len;
 		x->body = lk_xmalloc(x->body_len + 1);
 		memcpy(x->body, rec->block + h.head_len, x->body_len);
+		x->body[x->body_len] = '\0'; /* utf8_sanitize reads up to it */
 	}
 	lk_http_head_free(&h);
 	return x;

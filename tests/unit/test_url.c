@@ -128,6 +128,24 @@ static void test_url_normalize_is_idempotent(void **state)
 	free(twice);
 }
 
+/* Found by tests/fuzz/fuzz_url.c: IDNA maps "²" to "2" and percent-decoding
+ * "%32" to "2", and the hosts "2000" and "20" are the IPv4 addresses
+ * 0.0.7.208 and 0.0.0.20 for curl. Normalising once must give what
+ * normalising twice gives, and what the plain spelling gives. */
+static void test_url_host_that_becomes_a_number_is_an_ipv4_address(void **state)
+{
+	(void)state;
+	char key[64];
+	assert_normalizes_to("http:/\xc2\xb2" "000", "http://0.0.7.208/");
+	assert_normalizes_to("http://\xc2\xb2" "000/", "http://0.0.7.208/");
+	assert_normalizes_to("http://2000/", "http://0.0.7.208/");
+	assert_int_equal(lk_url_host_key("http://\xc2\xb2" "000/", key, sizeof key), 0);
+	assert_string_equal(key, "http://0.0.7.208:80");
+	assert_normalizes_to("HTTP:/%320:", "http://0.0.0.20/");
+	assert_normalizes_to("http://%30x7f.1/", "http://127.0.0.1/");
+	assert_normalizes_to("http://0x7f.1/", "http://127.0.0.1/");
+}
+
 static void test_url_resolve_relative_paths(void **state)
 {
 	(void)state;
@@ -217,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_url_normalize_rejects_text_without_scheme),
 		cmocka_unit_test(test_url_normalize_rejects_bad_host_and_port),
 		cmocka_unit_test(test_url_normalize_is_idempotent),
+		cmocka_unit_test(test_url_host_that_becomes_a_number_is_an_ipv4_address),
 		cmocka_unit_test(test_url_resolve_relative_paths),
 		cmocka_unit_test(test_url_resolve_scheme_relative_and_absolute),
 		cmocka_unit_test(test_url_resolve_fails_on_unparsable_base),

@@ -1477,6 +1477,60 @@ static void test_cdxj_sort_is_byte_order(void **state)
 	lk_cdxj_lines_free(&l);
 }
 
+/* Indexes a plain WARC holding a POST request with a form-urlencoded body
+ * of n bytes and its response; the lines go to *lines. */
+static void index_form_post(const char *name, const char *body, size_t n,
+                            struct lk_cdxj_lines *lines)
+{
+	char err[256];
+	char *path = tmp_path(name);
+	struct lk_buf w = {0};
+	const char *resp = "HTTP/1.1 200 OK\r\n\r\nok";
+	const char *head = "POST /f HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n";
+	lk_buf_printf(&w, "WARC/1.1\r\nWARC-Type: request\r\nWARC-Target-URI: http://example.com/f\r\n"
+	                  "WARC-Date: 2026-11-24T12:00:00Z\r\nContent-Length: %zu\r\n\r\n%s",
+	              strlen(head) + n, head);
+	lk_buf_append(&w, body, n);
+	lk_buf_printf(&w, "\r\n\r\nWARC/1.1\r\nWARC-Type: response\r\n"
+	                  "WARC-Target-URI: http://example.com/f\r\nWARC-Date: 2026-11-24T12:00:00Z\r\n"
+	                  "Content-Length: %zu\r\n\r\n%s\r\n\r\n",
+	              strlen(resp), resp);
+	unlink(path);
+	append_bytes(path, w.data, w.len);
+	assert_int_equal(lk_cdxj_index_file(path, "f.warc", lk_cdxj_lines_add, lines, err, sizeof(err)),
+	                 0);
+	lk_buf_free(&w);
+	free(path);
+}
+
+/* Found with tests/fuzz/fuzz_warc.c: an empty form body left the query
+ * buffer unallocated, and cutting it to 4096 characters wrote through NULL. */
+static void test_cdxj_post_with_empty_form_body(void **state)
+{
+	(void)state;
+	struct lk_cdxj_lines lines = {0};
+	index_form_post("post-empty.warc", "", 0, &lines);
+	assert_int_equal(lines.n, 1);
+	/* warcio.js cdx-index gives the same urlkey and no requestBody */
+	assert_string_equal(lines.v[0], "com,example)/f?&__wb_method=post 20261124120000 "
+	                                "{\"url\":\"http://example.com/f\",\"status\":\"200\","
+	                                "\"length\":\"146\",\"offset\":\"197\",\"filename\":\"f.warc\","
+	                                "\"method\":\"POST\"}\n");
+	lk_cdxj_lines_free(&lines);
+}
+
+/* Found with tests/fuzz/fuzz_warc.c (ASan run): a form body ending in part
+ * of a UTF-8 sequence made the decoder read past the copied body. */
+static void test_cdxj_form_body_cut_mid_character(void **state)
+{
+	(void)state;
+	struct lk_cdxj_lines lines = {0};
+	index_form_post("post-cut.warc", "a=\xF0\x9F", 4, &lines);
+	assert_int_equal(lines.n, 1);
+	assert_true(strncmp(lines.v[0], "com,example)/f?__wb_method=post&a=%EF%BF%BD", 43) == 0);
+	lk_cdxj_lines_free(&lines);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1508,6 +1562,8 @@ int main(void)
 		cmocka_unit_test(test_decoders_survive_garbage),
 		cmocka_unit_test(test_cdxj_line_format),
 		cmocka_unit_test(test_cdxj_sort_is_byte_order),
+		cmocka_unit_test(test_cdxj_post_with_empty_form_body),
+		cmocka_unit_test(test_cdxj_form_body_cut_mid_character),
 	};
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
