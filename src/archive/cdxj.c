@@ -141,6 +141,30 @@ static void put_latin1_as_utf8(struct lk_buf *b, unsigned char c)
 /* Appends n bytes as TextDecoder would decode them: invalid bytes (and
  * NULs, which end C strings) become U+FFFD. p[n] must be a NUL: the UTF-8
  * decoder looks ahead until a byte that does not continue the sequence. */
+/* How many bytes at p (n > 0 of them) one U+FFFD stands for when no valid
+ * sequence starts there: the WHATWG decoder's maximal subpart — a lead byte
+ * and the continuation bytes that could still have completed it (their
+ * ranges narrow after E0, ED, F0 and F4) — or the single byte. */
+static size_t invalid_run(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+	size_t need;
+	if (c >= 0xC2 && c <= 0xDF)
+		need = 1;
+	else if (c >= 0xE0 && c <= 0xEF)
+		need = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+	else if (c >= 0xF0 && c <= 0xF4)
+		need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+	else
+		return 1;
+	size_t k = 1;
+	while (k <= need && k < n && p[k] >= lo && p[k] <= hi) {
+		lo = 0x80, hi = 0xBF;
+		k++;
+	}
+	return k;
+}
+
 static void utf8_sanitize(struct lk_buf *b, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
@@ -149,7 +173,7 @@ static void utf8_sanitize(struct lk_buf *b, const unsigned char *p, size_t n)
 		size_t k = p[i] ? lk_utf8_decode(p + i, &cp) : 0;
 		if (k == 0 || i + k > n) {
 			lk_buf_puts(b, "\xEF\xBF\xBD");
-			i++;
+			i += invalid_run(p + i, n - i);
 			continue;
 		}
 		lk_buf_append(b, p + i, k);

@@ -1527,7 +1527,27 @@ static void test_cdxj_form_body_cut_mid_character(void **state)
 	struct lk_cdxj_lines lines = {0};
 	index_form_post("post-cut.warc", "a=\xF0\x9F", 4, &lines);
 	assert_int_equal(lines.n, 1);
-	assert_true(strncmp(lines.v[0], "com,example)/f?__wb_method=post&a=%EF%BF%BD", 43) == 0);
+	/* one U+FFFD for the cut sequence, as TextDecoder (warcio.js) makes it */
+	assert_true(strncmp(lines.v[0], "com,example)/f?__wb_method=post&a=%EF%BF%BD ", 44) == 0);
+	lk_cdxj_lines_free(&lines);
+}
+
+/* Invalid UTF-8 in a form body becomes U+FFFD as the WHATWG decoder does
+ * it: one per maximal subpart of a sequence (a valid start cut short),
+ * else one per byte. The urlkey is what warcio.js cdx-index printed for
+ * the same record. */
+static void test_cdxj_form_body_invalid_utf8_as_textdecoder(void **state)
+{
+	(void)state;
+	static const char body[] = "a=\xE0\x80" "b&c=\xED\xA0\x80" "d&e=\xF4\x90" "x&f=\xC0\xAF"
+	                           "y&g=\xE2\x82" "z&h=\xF0\x9F\x98&i=\xF0\x9F";
+	struct lk_cdxj_lines lines = {0};
+	index_form_post("post-bad-utf8.warc", body, sizeof body - 1, &lines);
+	assert_int_equal(lines.n, 1);
+	const char *want = "com,example)/f?__wb_method=post&a=%EF%BF%BD%EF%BF%BDb"
+	                   "&c=%EF%BF%BD%EF%BF%BD%EF%BF%BDd&e=%EF%BF%BD%EF%BF%BDx"
+	                   "&f=%EF%BF%BD%EF%BF%BDy&g=%EF%BF%BDz&h=%EF%BF%BD&i=%EF%BF%BD ";
+	assert_true(strncmp(lines.v[0], want, strlen(want)) == 0);
 	lk_cdxj_lines_free(&lines);
 }
 
@@ -1564,6 +1584,7 @@ int main(void)
 		cmocka_unit_test(test_cdxj_sort_is_byte_order),
 		cmocka_unit_test(test_cdxj_post_with_empty_form_body),
 		cmocka_unit_test(test_cdxj_form_body_cut_mid_character),
+		cmocka_unit_test(test_cdxj_form_body_invalid_utf8_as_textdecoder),
 	};
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
