@@ -64,9 +64,9 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBOBJS)
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBOBJS) $(LIBS) $(TEST_LIBS) $(LDFLAGS)
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LIBOBJS) $(LIBS) $(TEST_LIBS) $(LDFLAGS)
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
 
 # Install what the build and the tests need, only when something is missing.
 deps:

@@ -205,6 +205,9 @@ void lk_report_junit(const struct lk_report *r, struct lk_buf *b);
 void lk_report_csv(const struct lk_report *r, struct lk_buf *b);
 
 const char *lk_report_state_name(enum lk_report_state s);
+/* Appends "5 ok, 2 broken, 0 flaky, 0 recovered, 0 new, 0 excluded": the
+ * count of every state, in the order the text and Markdown summaries use. */
+void lk_report_put_counts(const struct lk_report *r, struct lk_buf *b);
 const char *lk_report_format_name(enum lk_report_format f);
 /* Returns 0 and sets *out for "text", "json", "markdown" (or "md"), "html",
  * "junit", "csv"; -1 otherwise. */

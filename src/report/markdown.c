@@ -72,12 +72,7 @@ static void put_summary(const struct lk_report *r, struct lk_buf *b)
 	lk_buf_puts(b, "## Link report\n\n");
 	lk_buf_printf(b, "**%zu link%s, %zu broken now** — ", r->n, r->n == 1 ? "" : "s",
 	              r->nfailing);
-	static const enum lk_report_state order[] = {LK_STATE_OK,        LK_STATE_BROKEN,
-	                                             LK_STATE_FLAKY,     LK_STATE_RECOVERED,
-	                                             LK_STATE_NEW,       LK_STATE_EXCLUDED};
-	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-		lk_buf_printf(b, "%s%zu %s", i ? ", " : "", r->count[order[i]],
-		              lk_report_state_name(order[i]));
+	lk_report_put_counts(r, b);
 	lk_buf_puts(b, "\n\n");
 	if (r->since_ms) {
 		lk_buf_puts(b, "Window: checks since ");

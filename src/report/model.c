@@ -93,6 +93,16 @@ const char *lk_report_state_name(enum lk_report_state s)
 	return (size_t)s < NELEM(state_names) ? state_names[s] : "?";
 }
 
+void lk_report_put_counts(const struct lk_report *r, struct lk_buf *b)
+{
+	static const enum lk_report_state order[] = {LK_STATE_OK,        LK_STATE_BROKEN,
+	                                             LK_STATE_FLAKY,     LK_STATE_RECOVERED,
+	                                             LK_STATE_NEW,       LK_STATE_EXCLUDED};
+	for (size_t i = 0; i < NELEM(order); i++)
+		lk_buf_printf(b, "%s%zu %s", i ? ", " : "", r->count[order[i]],
+		              lk_report_state_name(order[i]));
+}
+
 const char *lk_report_format_name(enum lk_report_format f)
 {
 	return (size_t)f < NELEM(format_names) ? format_names[f] : "?";

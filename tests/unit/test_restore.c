@@ -3,9 +3,10 @@
  * served for every body coding, revisits, redirect chains, times, errors;
  * safe file names against hostile URLs; restore --dead end to end.
  *
- * Fixtures are real: a WARC file written with warc.h, its captures indexed
- * with captures.h in a history database made by history.h, urls and
- * sources rows inserted with SQL as `linkkeeper check` would leave them.
+ * Fixtures are real (archive_fixture.h, shared with test_wacz.c): a WARC
+ * file written with warc.h, its captures indexed with captures.h in a
+ * history database made by history.h, urls and sources rows inserted with
+ * SQL as `linkkeeper check` would leave them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,9 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,171 +26,24 @@
 #include <zlib.h>
 
 #include "linkkeeper/captures.h"
-#include "linkkeeper/cdxj.h"
-#include "linkkeeper/history.h"
 #include "linkkeeper/httpdecode.h"
 #include "linkkeeper/restore.h"
-#include "linkkeeper/surt.h"
 #include "linkkeeper/util.h"
 #include "linkkeeper/warc.h"
 
-#define T0 ((int64_t)1795600000000) /* 2026-11-25T09:46:40Z */
-#define HOUR ((int64_t)3600 * 1000)
+#include "archive_fixture.h"
 
 /* ---- fixture: an archive folder, a WARC file, a database ------------------ */
 
-struct fx {
-	char root[64];
-	char *archive, *db, *warc_name, *warc_path;
-	struct lk_warc_writer *w;
-	struct lk_captures *caps;
-};
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void fx_open(struct fx *f)
 {
-	char err[512];
-	memset(f, 0, sizeof(*f));
-	snprintf(f->root, sizeof(f->root), "/tmp/lk-test-restore-XXXXXX");
-	assert_non_null(mkdtemp(f->root));
-	f->archive = lk_xasprintf("%s/archive", f->root);
-	f->db = lk_xasprintf("%s/h.db", f->root);
-	assert_int_equal(mkdir(f->archive, 0755), 0);
-	struct lk_history *h;
-	if (lk_history_open(f->db, &h, err, sizeof(err)) != 0)
-		fail_msg("history: %s", err);
-	lk_history_close(h);
-	if (lk_captures_open(f->db, 0, &f->caps, err, sizeof(err)) != 0)
-		fail_msg("captures: %s", err);
-	f->warc_name = lk_xstrdup("linkkeeper-20261125094640000-00000.warc.gz");
-	f->warc_path = lk_xasprintf("%s/%s", f->archive, f->warc_name);
-	if (lk_warc_open(f->warc_path, NULL, &f->w, err, sizeof(err)) != 0)
-		fail_msg("warc: %s", err);
-}
-
-/* Closes the WARC file so readers can open it under its final name. */
-static void fx_seal(struct fx *f)
-{
-	char err[512];
-	if (!f->w)
-		return;
-	if (lk_warc_close(f->w, err, sizeof(err)) != 0)
-		fail_msg("close: %s", err);
-	f->w = NULL;
-}
-
-static void fx_close(struct fx *f)
-{
-	fx_seal(f);
-	lk_captures_close(f->caps);
-	if (!getenv("LK_KEEP_TMP"))
-		nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(f->archive);
-	free(f->db);
-	free(f->warc_name);
-	free(f->warc_path);
-}
-
-/* Writes one capture of url (head + body as received) and indexes it the
- * way the archiver does. rev: the capture this one is a revisit of. */
-static struct lk_warc_capture_result fx_capture(struct fx *f, const char *url, int64_t at,
-                                                const char *head, const void *body,
-                                                size_t body_len,
-                                                const struct lk_warc_capture_result *rev,
-                                                const char *rev_url)
-{
-	struct lk_warc_revisit_of ro;
-	struct lk_warc_capture c = {
-		.target_uri = url,
-		.date_ms = at,
-		.request = "GET / HTTP/1.1\r\n\r\n",
-		.request_len = 18,
-		.resp_head = head,
-		.resp_head_len = strlen(head),
-		.resp_body = body,
-		.resp_body_len = body_len,
-	};
-	if (rev) {
-		ro = (struct lk_warc_revisit_of){.record_id = rev->response.id,
-		                                 .target_uri = rev_url,
-		                                 .date = rev->date,
-		                                 .payload_digest = rev->response.payload_digest};
-		c.revisit = &ro;
-	}
-	struct lk_warc_capture_result res;
-	if (lk_warc_write_capture(f->w, &c, &res) != 0)
-		fail_msg("capture: %s", lk_warc_error(f->w));
-
-	struct lk_http_head h;
-	assert_int_equal(lk_http_parse_head(head, strlen(head), &h), 0);
-	char ts[15];
-	lk_cdxj_timestamp(res.date, ts);
-	struct lk_capture_row row = {
-		.url = (char *)url,
-		.urlkey = lk_surt_dup(url),
-		.captured_at = at,
-		.http_status = h.status,
-		.mime = lk_cdxj_http_mime(&h),
-		.payload_digest = res.response.payload_digest,
-		.record_id = res.response.id,
-		.refers_to = rev ? (char *)rev->response.id : NULL,
-		.refers_to_url = (char *)rev_url,
-		.refers_to_date = rev ? (char *)rev->date : NULL,
-		.file = f->warc_name,
-		.offset = res.response.offset,
-		.length = res.response.length,
-		.run_id = 1,
-	};
-	memcpy(row.ts14, ts, sizeof(row.ts14));
-	snprintf(row.warc_date, sizeof(row.warc_date), "%s", res.date);
-	snprintf(row.record_type, sizeof(row.record_type), "%s", rev ? "revisit" : "response");
-	if (lk_captures_add(f->caps, &row) != 0)
-		fail_msg("index: %s", lk_captures_error(f->caps));
-	free(row.urlkey);
-	free(row.mime);
-	lk_http_head_free(&h);
-	return res;
+	fx_open_tmp(f, "/tmp/lk-test-restore-XXXXXX");
 }
 
 static struct lk_warc_capture_result fx_page(struct fx *f, const char *url, int64_t at,
                                              const char *head, const char *body)
 {
 	return fx_capture(f, url, at, head, body, strlen(body), NULL, NULL);
-}
-
-/* A history row for url (what check leaves), with one source title. */
-static void fx_link(struct fx *f, const char *url, const char *status, const char *title)
-{
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "INSERT INTO urls(url, host, first_seen, last_status)"
-	                                    " VALUES(?1, 'h', 1, ?2)",
-	                                    -1, &st, NULL),
-	                 SQLITE_OK);
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
-	if (title) {
-		assert_int_equal(sqlite3_prepare_v2(db,
-		                                    "INSERT INTO sources(url_id, file, line, title)"
-		                                    " VALUES(last_insert_rowid(), 'doc.md', 1, ?1)",
-		                                    -1, &st, NULL),
-		                 SQLITE_OK);
-		sqlite3_bind_text(st, 1, title, -1, SQLITE_STATIC);
-		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
 }
 
 /* ---- bodies ------------------------------------------------------------------ */

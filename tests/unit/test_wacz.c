@@ -5,9 +5,10 @@
  * uses (zip data offset + CDXJ offset = a gzip member, read with warc.h),
  * and warcio.js for the CDXJ of the packaged WARC data.
  *
- * Fixtures: WARC files written with warc.h, indexed with captures.h, links
- * in a history database (history.h + SQL), as `linkkeeper archive` leaves
- * them. The tests run from the repository root (as make does).
+ * Fixtures (archive_fixture.h, shared with test_restore.c): WARC files
+ * written with warc.h, indexed with captures.h, links in a history database
+ * (history.h + SQL), as `linkkeeper archive` leaves them. The tests run
+ * from the repository root (as make does).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,8 +19,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
-#include <ftw.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,154 +26,29 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "linkkeeper/captures.h"
 #include "linkkeeper/cdxj.h"
-#include "linkkeeper/history.h"
-#include "linkkeeper/httpdecode.h"
-#include "linkkeeper/surt.h"
 #include "linkkeeper/util.h"
 #include "linkkeeper/wacz.h"
 #include "linkkeeper/warc.h"
 
-#define T0 ((int64_t)1795600000000)
-#define HOUR ((int64_t)3600 * 1000)
+#include "archive_fixture.h"
+
 #define OK_HEAD "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
 
 /* ---- fixture ---------------------------------------------------------------- */
 
-struct fx {
-	char root[64];
-	char *archive, *db, *warc_name;
-	struct lk_warc_writer *w;
-	struct lk_captures *caps;
-	unsigned serial;
-};
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void fx_seal(struct fx *f)
-{
-	char err[512];
-	if (f->w && lk_warc_close(f->w, err, sizeof(err)) != 0)
-		fail_msg("close: %s", err);
-	f->w = NULL;
-}
-
-/* Starts the next WARC file of the archive. */
-static void fx_next_file(struct fx *f)
-{
-	char err[512], name[LK_WARC_FILENAME_SIZE];
-	fx_seal(f);
-	assert_int_equal(lk_warc_filename(name, sizeof(name), T0, f->serial++), 0);
-	free(f->warc_name);
-	f->warc_name = lk_xstrdup(name);
-	char *path = lk_xasprintf("%s/%s", f->archive, name);
-	if (lk_warc_open(path, NULL, &f->w, err, sizeof(err)) != 0)
-		fail_msg("warc: %s", err);
-	free(path);
-}
-
 static void fx_open(struct fx *f)
 {
-	char err[512];
-	memset(f, 0, sizeof(*f));
-	snprintf(f->root, sizeof(f->root), "/tmp/lk-test-wacz-XXXXXX");
-	assert_non_null(mkdtemp(f->root));
-	f->archive = lk_xasprintf("%s/archive", f->root);
-	f->db = lk_xasprintf("%s/h.db", f->root);
-	assert_int_equal(mkdir(f->archive, 0755), 0);
-	struct lk_history *h;
-	if (lk_history_open(f->db, &h, err, sizeof(err)) != 0)
-		fail_msg("history: %s", err);
-	lk_history_close(h);
-	if (lk_captures_open(f->db, 0, &f->caps, err, sizeof(err)) != 0)
-		fail_msg("captures: %s", err);
-	fx_next_file(f);
+	fx_open_tmp(f, "/tmp/lk-test-wacz-XXXXXX");
 }
 
-static void fx_close(struct fx *f)
+/* fx_capture of a text body. */
+static struct lk_warc_capture_result fx_capture_text(struct fx *f, const char *url, int64_t at,
+                                                     const char *head, const char *body,
+                                                     const struct lk_warc_capture_result *rev,
+                                                     const char *rev_url)
 {
-	fx_seal(f);
-	lk_captures_close(f->caps);
-	if (!getenv("LK_KEEP_TMP"))
-		nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(f->archive);
-	free(f->db);
-	free(f->warc_name);
-}
-
-/* One capture, written and indexed as the archiver does it. */
-static struct lk_warc_capture_result fx_capture(struct fx *f, const char *url, int64_t at,
-                                                const char *head, const char *body,
-                                                const struct lk_warc_capture_result *rev,
-                                                const char *rev_url)
-{
-	struct lk_warc_revisit_of ro;
-	struct lk_warc_capture c = {
-		.target_uri = url,
-		.date_ms = at,
-		.request = "GET / HTTP/1.1\r\n\r\n",
-		.request_len = 18,
-		.resp_head = head,
-		.resp_head_len = strlen(head),
-		.resp_body = body,
-		.resp_body_len = strlen(body),
-	};
-	if (rev) {
-		ro = (struct lk_warc_revisit_of){.record_id = rev->response.id,
-		                                 .target_uri = rev_url,
-		                                 .date = rev->date,
-		                                 .payload_digest = rev->response.payload_digest};
-		c.revisit = &ro;
-	}
-	struct lk_warc_capture_result res;
-	if (lk_warc_write_capture(f->w, &c, &res) != 0)
-		fail_msg("capture: %s", lk_warc_error(f->w));
-	struct lk_http_head h;
-	assert_int_equal(lk_http_parse_head(head, strlen(head), &h), 0);
-	struct lk_capture_row row = {
-		.url = (char *)url,
-		.urlkey = lk_surt_dup(url),
-		.captured_at = at,
-		.http_status = h.status,
-		.mime = lk_cdxj_http_mime(&h),
-		.payload_digest = res.response.payload_digest,
-		.record_id = res.response.id,
-		.refers_to = rev ? (char *)rev->response.id : NULL,
-		.refers_to_url = (char *)rev_url,
-		.file = f->warc_name,
-		.offset = res.response.offset,
-		.length = res.response.length,
-	};
-	lk_cdxj_timestamp(res.date, row.ts14);
-	snprintf(row.warc_date, sizeof(row.warc_date), "%s", res.date);
-	snprintf(row.record_type, sizeof(row.record_type), "%s", rev ? "revisit" : "response");
-	if (lk_captures_add(f->caps, &row) != 0)
-		fail_msg("index: %s", lk_captures_error(f->caps));
-	free(row.urlkey);
-	free(row.mime);
-	lk_http_head_free(&h);
-	return res;
-}
-
-static void fx_link(struct fx *f, const char *url, const char *status, const char *title)
-{
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	char *sql = sqlite3_mprintf("INSERT INTO urls(url, host, first_seen, last_status)"
-	                            " VALUES(%Q, 'h', 1, %Q);"
-	                            "INSERT INTO sources(url_id, file, line, title)"
-	                            " VALUES(last_insert_rowid(), 'doc.md', 1, %Q);",
-	                            url, status, title);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_free(sql);
-	sqlite3_close(db);
+	return fx_capture(f, url, at, head, body, strlen(body), rev, rev_url);
 }
 
 /* The scene every test packages:
@@ -185,17 +59,18 @@ static void fx_link(struct fx *f, const char *url, const char *status, const cha
 static void fx_scene(struct fx *f)
 {
 	const char *page_url = "http://h.test/page", *body = "<title>P</title>page";
-	struct lk_warc_capture_result page = fx_capture(f, page_url, T0, OK_HEAD, body, NULL, NULL);
-	fx_capture(f, "http://h.test/moved", T0 - 10,
-	           "HTTP/1.1 301 Moved\r\nLocation: http://h.test/page\r\n\r\n", "moved", NULL,
-	           NULL);
-	fx_capture(f, "http://h.test/old", T0 + 1, OK_HEAD, "old", NULL, NULL);
+	struct lk_warc_capture_result page =
+		fx_capture_text(f, page_url, T0, OK_HEAD, body, NULL, NULL);
+	fx_capture_text(f, "http://h.test/moved", T0 - 10,
+	                "HTTP/1.1 301 Moved\r\nLocation: http://h.test/page\r\n\r\n", "moved",
+	                NULL, NULL);
+	fx_capture_text(f, "http://h.test/old", T0 + 1, OK_HEAD, "old", NULL, NULL);
 	fx_next_file(f);
-	fx_capture(f, page_url, T0 + HOUR, OK_HEAD, body, &page, page_url);
-	fx_capture(f, "http://h.test/missing", T0 + HOUR, "HTTP/1.1 404 Not Found\r\n\r\n", "no",
-	           NULL, NULL);
-	fx_capture(f, "http://h.test/other", T0 + HOUR, OK_HEAD, "other", NULL, NULL);
-	fx_capture(f, "http://h.test/copy", T0 + HOUR, OK_HEAD, body, &page, page_url);
+	fx_capture_text(f, page_url, T0 + HOUR, OK_HEAD, body, &page, page_url);
+	fx_capture_text(f, "http://h.test/missing", T0 + HOUR, "HTTP/1.1 404 Not Found\r\n\r\n",
+	                "no", NULL, NULL);
+	fx_capture_text(f, "http://h.test/other", T0 + HOUR, OK_HEAD, "other", NULL, NULL);
+	fx_capture_text(f, "http://h.test/copy", T0 + HOUR, OK_HEAD, body, &page, page_url);
 	fx_seal(f);
 	fx_link(f, "http://h.test/moved", "ok", "Moved \"page\"");
 	fx_link(f, page_url, "ok", "The page");
