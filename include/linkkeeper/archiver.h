@@ -41,6 +41,9 @@ struct lk_archiver_opts {
 	int level;                /* gzip level 1..9, 0 = LK_WARC_DEFAULT_LEVEL (6) */
 	int encoders;             /* encoding threads: 0 = one per CPU (at most
 	                           * 4), -1 = none (the archive thread encodes) */
+	size_t ring_bytes;        /* capture bytes being encoded or waiting to be
+	                           * appended at most (0: 64 MiB); one capture
+	                           * always passes, however large */
 };
 
 struct lk_archive_stats {

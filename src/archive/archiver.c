@@ -85,6 +85,10 @@
  * appended per encoder (the ring holds WINDOW_PER_ENCODER * n + 2). */
 #define MAX_ENCODERS 4
 #define WINDOW_PER_ENCODER 2
+/* Capture bytes in the ring at most (lk_archiver_opts.ring_bytes), besides
+ * one capture however large: each also has its encoded copy there until it
+ * is appended. */
+#define DEFAULT_RING_BYTES ((size_t)64 << 20)
 
 /* A complete original response: what a revisit refers to. */
 struct original {
@@ -162,6 +166,8 @@ struct lk_archiver {
 	struct job *ring;
 	unsigned char *done;
 	size_t ring_cap, begin, todo, end;
+	size_t ring_bytes, max_ring_bytes; /* capture bytes of jobs [begin, end);
+	                                    * archive thread only */
 	pthread_t *encoders;
 	size_t nencoders, encoders_started;
 	int enc_stop;
@@ -948,6 +954,7 @@ static void append_job(struct lk_archiver *a, struct job *j)
 		j->uri = NULL; /* the row took it */
 	}
 	size_t n = j->bytes;
+	a->ring_bytes -= n;
 	job_clear(j);
 	release_bytes(a, n);
 	if (a->w && lk_warc_offset(a->w) >= a->warc_max_size)
@@ -989,6 +996,7 @@ static void submit(struct lk_archiver *a, struct lk_capture *cap)
 		return;
 	}
 	j->bytes = n;
+	a->ring_bytes += n;
 	if (a->nencoders == 0) {
 		encode_job(a->enc, j);
 		a->done[a->end % a->ring_cap] = 1;
@@ -1036,7 +1044,8 @@ static void *archiver_main(void *arg)
 	struct lk_archiver *a = arg;
 	for (;;) {
 		append_finished(a, 0);
-		if (a->end - a->begin < a->ring_cap) {
+		if (a->end - a->begin < a->ring_cap &&
+		    (a->ring_bytes < a->max_ring_bytes || a->end == a->begin)) {
 			void *item = lk_queue_pop(&a->q, 0);
 			if (item == &stop_marker)
 				break;
@@ -1368,6 +1377,7 @@ struct lk_archiver *lk_archiver_start(const struct lk_archiver_opts *o, char *er
 	snprintf(a->is_part_of, sizeof a->is_part_of, RUN_PREFIX "%lld", (long long)o->run_id);
 	a->warc_max_size = o->warc_max_size > 0 ? o->warc_max_size : DEFAULT_WARC_MAX_SIZE;
 	a->max_queued_bytes = o->queue_bytes ? o->queue_bytes : DEFAULT_QUEUE_BYTES;
+	a->max_ring_bytes = o->ring_bytes ? o->ring_bytes : DEFAULT_RING_BYTES;
 	lk_queue_init(&a->q, o->queue_cap ? o->queue_cap : DEFAULT_QUEUE_CAP);
 	lk_queue_init(&a->ixq, IX_QUEUE_CAP);
 	pthread_mutex_init(&a->mu, NULL);

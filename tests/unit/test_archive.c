@@ -115,8 +115,8 @@ static char *noisy_body(size_t n, unsigned seed)
 }
 
 /* encoders: as lk_archiver_opts (0: one per CPU, -1: none). */
-static struct lk_archiver *start_with(struct fx *f, int64_t run_id, int64_t max_size,
-                                      int encoders)
+static struct lk_archiver *start_opts(struct fx *f, int64_t run_id, int64_t max_size,
+                                      int encoders, size_t ring_bytes)
 {
 	char err[512] = "";
 	struct lk_archiver_opts o = {
@@ -127,11 +127,18 @@ static struct lk_archiver *start_with(struct fx *f, int64_t run_id, int64_t max_
 		.queue_cap = 4,
 		.user_agent = "lk-test/1",
 		.encoders = encoders,
+		.ring_bytes = ring_bytes,
 	};
 	struct lk_archiver *a = lk_archiver_start(&o, err, sizeof err);
 	if (!a)
 		fail_msg("archiver did not start: %s", err);
 	return a;
+}
+
+static struct lk_archiver *start_with(struct fx *f, int64_t run_id, int64_t max_size,
+                                      int encoders)
+{
+	return start_opts(f, run_id, max_size, encoders, 0);
 }
 
 static struct lk_archiver *start(struct fx *f, int64_t run_id, int64_t max_size)
@@ -593,6 +600,33 @@ static void test_encoders_keep_arrival_order_across_rolls(void **state)
 	free(rs);
 }
 
+/* A byte bound on the ring smaller than any capture: one capture at a time
+ * goes to the encoders, and every one gets through, in order. */
+static void test_ring_byte_bound_passes_one_capture_at_a_time(void **state)
+{
+	struct fx *f = *state;
+	struct lk_archive_stats st;
+	struct lk_archiver *a = start_opts(f, 1, 0, 3, 1);
+	char *body = noisy_body(20000, 7);
+	for (unsigned i = 0; i < 12; i++) {
+		char *url = lk_xasprintf("http://example.com/r%u", i);
+		lk_archiver_push(a, make_capture(f, url, body, T0 + i));
+		free(url);
+	}
+	free(body);
+	finish_ok(a, &st);
+	assert_int_equal(st.responses, 12);
+	struct recs *rs = lk_xmalloc(sizeof *rs);
+	read_all(f, rs);
+	for (unsigned i = 0; i < 12; i++) {
+		char want[64];
+		snprintf(want, sizeof want, "http://example.com/r%u", i);
+		assert_string_equal(nth(rs, LK_WARC_RESPONSE, i)->target, want);
+	}
+	assert_int_equal(index_rows(f), 12);
+	free(rs);
+}
+
 /* Without encoder threads the archive thread encodes: same result. */
 static void test_archive_thread_alone_writes_the_same(void **state)
 {
@@ -1015,6 +1049,7 @@ int main(void)
 		T(test_same_run_duplicate_becomes_revisit),
 		T(test_encoders_keep_arrival_order_across_rolls),
 		T(test_archive_thread_alone_writes_the_same),
+		T(test_ring_byte_bound_passes_one_capture_at_a_time),
 		T(test_changed_payload_becomes_response),
 		T(test_truncated_capture_is_not_a_dedup_source),
 		T(test_empty_body_is_not_deduplicated),
