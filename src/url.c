@@ -131,11 +131,16 @@ static char *host_punycode(CURLU *h)
 	return host;
 }
 
-static void lower_ascii(char *s)
+/* Lower-cases s in place; 1 when something changed. */
+static int lower_ascii(char *s)
 {
+	int changed = 0;
 	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
+		if (*s >= 'A' && *s <= 'Z') {
 			*s = (char)(*s | 0x20);
+			changed = 1;
+		}
+	return changed;
 }
 
 /* Parses an absolute http(s) URL into a new handle whose host is ASCII and
@@ -172,18 +177,20 @@ static CURLU *url_parse(const char *raw, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	lower_ascii(host);
+	int respelled = lower_ascii(host);
+	respelled |= idn || strchr(raw, '%') != NULL;
 	if (curl_url_set(h, CURLUPART_HOST, host, 0) != CURLUE_OK) {
 		set_err(err, errlen, "bad host name");
 		goto fail;
 	}
-	/* The host we set back can be a number that only a whole-URL parse
+	/* A host we spelled anew can be a number that only a whole-URL parse
 	 * reads as IPv4: IDNA maps "²000" to "2000", percent-decoding turns
 	 * "%320" into "20" (curl decodes after its IPv4 check). Parse again, so
 	 * the result is what that spelling gives (0.0.7.208, 0.0.0.20), and
-	 * normalising it once more changes nothing. */
-	if (curl_url_get(h, CURLUPART_URL, &url, 0) != CURLUE_OK ||
-	    curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK) {
+	 * normalising it once more changes nothing. A host taken as it was
+	 * written was read by that same parse already (and costs no second). */
+	if (respelled && (curl_url_get(h, CURLUPART_URL, &url, 0) != CURLUE_OK ||
+	                  curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK)) {
 		set_err(err, errlen, idn ? "bad international host name" : "bad host name");
 		goto fail;
 	}
