@@ -106,7 +106,8 @@ fuzz:
 	    fuzz-build
 	@failed=""; for n in $(FUZZ_NAMES); do \
 	    mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
-	    cp tests/fuzz/corpus/$$n/* $(FUZZ_BUILD)/corpus/$$n/; \
+	    seeds=tests/fuzz/corpus/$$n; [ -d $$seeds ] || seeds=tests/fixtures/$$n; \
+	    cp $$seeds/* $(FUZZ_BUILD)/corpus/$$n/; \
 	    echo "  FUZZ    $$n ($(FUZZ_SECONDS) s, log in $(FUZZ_BUILD)/fuzz_$$n.log)"; \
 	    log=$(FUZZ_BUILD)/fuzz_$$n.log; \
 	    if $(FUZZ_BUILD)/fuzz_$$n $(FUZZ_ARGS) -artifact_prefix=$(FUZZ_BUILD)/$$n- \

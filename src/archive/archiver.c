@@ -641,12 +641,6 @@ static void meta_free(struct meta *m)
 	free(m->f);
 }
 
-static int head_complete(const char *p, size_t n)
-{
-	return (n >= 4 && memcmp(p + n - 4, "\r\n\r\n", 4) == 0) ||
-	       (n >= 2 && memcmp(p + n - 2, "\n\n", 2) == 0);
-}
-
 static int ip_ok(const char *ip)
 {
 	unsigned char addr[16];
@@ -870,8 +864,9 @@ static int prepare_job(struct lk_archiver *a, struct lk_capture *cap, struct job
 		goto fail;
 	const char *head = cap->response.data;
 	size_t head_len = cap->header_len;
-	if (!head || head_len > cap->response.len || !head_complete(head, head_len)) {
-		note_error(a, "capture of %s has no complete response head", cap->url);
+	/* lk_warc_check_capture below says whether the head is complete. */
+	if (!head || head_len > cap->response.len) {
+		note_error(a, "capture of %s has no response head", cap->url);
 		goto fail;
 	}
 	const char *body = head + head_len;

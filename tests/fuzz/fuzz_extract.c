@@ -7,7 +7,8 @@
  * normalises it with lk_url_normalize. Asserts: no crash, no out-of-bounds
  * read, no leak, and every entry of the set is found again by its own URL.
  *
- * Built and run by `make fuzz` (seeds in tests/fuzz/corpus/extract/).
+ * Built and run by `make fuzz` (seeds: the extractor test inputs in
+ * tests/fixtures/extract/).
  */
 #include <stddef.h>
 #include <stdint.h>
