@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "linkkeeper/headtrust.h"
 #include "linkkeeper/scheduler.h"
 #include "linkkeeper/url.h"
 #include "linkkeeper/util.h"
@@ -48,6 +49,7 @@ struct job {
 	int url_owned;
 	int use_get;          /* HEAD was not accepted on this hop */
 	int head_status;      /* what HEAD answered on this hop, 0 if nothing */
+	int head_learned;     /* this hop's GET already taught the HEAD trust */
 	int retries_used;     /* on this hop */
 	int attempts;         /* requests sent on this hop */
 	int64_t started;      /* monotonic ms of the first request */
@@ -84,6 +86,7 @@ struct engine {
 	int epfd;
 	int64_t curl_due; /* monotonic ms of libcurl's timer, -1 when none */
 	struct lk_sched sched;
+	struct lk_head_trust trust; /* where HEAD errors stand without a GET */
 	struct handle *pool;
 	struct handle **free_handles;
 	size_t nfree;
@@ -389,6 +392,7 @@ static void follow_redirect(struct engine *e, struct job *j, int status, const c
 		return;
 	}
 	j->head_status = 0;
+	j->head_learned = 0;
 	j->retries_used = 0;
 	j->attempts = 0;
 	lk_sched_enqueue(&e->sched, lk_sched_host(&e->sched, key), &j->item, 0);
@@ -402,11 +406,17 @@ static void judge_status(struct engine *e, struct job *j, int status, long retry
 	int redirect = status == 301 || status == 302 || status == 303 || status == 307 ||
 	               status == 308;
 
+	if (j->use_get && j->head_status && !j->head_learned) {
+		lk_head_trust_learn(&e->trust, j->url, j->head_status, status);
+		j->head_learned = 1;
+	}
 	if (redirect && location && !lk_accept_match(&o->accept, status)) {
 		follow_redirect(e, j, status, location);
 		return;
 	}
 	if (lk_accept_match(&o->accept, status)) {
+		if (!j->use_get)
+			lk_head_trust_head_ok(&e->trust, j->url);
 		lk_sched_success(&e->sched, host);
 		finish(e, j, LK_STATUS_OK, LK_REASON_NONE, NULL);
 		return;
@@ -418,12 +428,18 @@ static void judge_status(struct engine *e, struct job *j, int status, long retry
 		if (ra > wait)
 			wait = ra;
 	}
-	/* A 429 on HEAD is about the rate, not the method: wait, then ask again. */
+	/* A 429 on HEAD is about the rate, not the method: wait, then ask
+	 * again. Any other HEAD error is asked again with GET, unless HEAD has
+	 * proved truthful for this status on this part of the host. */
+	int head_stands = 0;
 	if (!j->use_get && status != 429) {
-		j->head_status = status;
-		j->use_get = 1;
-		lk_sched_enqueue(&e->sched, host, &j->item, 1);
-		return;
+		head_stands = lk_head_trust_believes(&e->trust, j->url, status);
+		if (!head_stands) {
+			j->head_status = status;
+			j->use_get = 1;
+			lk_sched_enqueue(&e->sched, host, &j->item, 1);
+			return;
+		}
 	}
 	if (retryable_status(status) && j->retries_used < o->retries) {
 		if (status == 429 || (status == 503 && retry_after_s > 0))
@@ -431,7 +447,7 @@ static void judge_status(struct engine *e, struct job *j, int status, long retry
 		retry_later(e, j, wait);
 		return;
 	}
-	if (!j->use_get) {
+	if (!j->use_get && !head_stands) {
 		/* HEAD 429 out of retries: GET gets one last word, after the wait
 		 * the server asked for. */
 		j->head_status = status;
@@ -852,6 +868,7 @@ static void teardown(struct engine *e)
 	free(e->pool);
 	free(e->free_handles);
 	lk_sched_free(&e->sched);
+	lk_head_trust_free(&e->trust);
 }
 
 int lk_engine_run(const struct lk_engine_opts *o, struct lk_link **links, size_t n,
@@ -864,6 +881,7 @@ int lk_engine_run(const struct lk_engine_opts *o, struct lk_link **links, size_t
 	};
 	int rc = -1;
 	lk_sched_init(&e.sched, o->concurrency, o->per_host);
+	lk_head_trust_init(&e.trust);
 	if (setup(&e, err, errlen) < 0)
 		goto out;
 	rc = loop(&e, err, errlen);

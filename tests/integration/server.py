@@ -24,6 +24,8 @@ unless stated):
   /loop-a, /loop-b    302 to each other
   /chain/N            N hops of 302 (relative Location) down to /chain/0, then 200
   /head-405           HEAD -> 405, GET -> 200
+  /gone-dir/ANY       404 (a directory of missing pages)
+  /head-lies/ANY      HEAD -> 404, GET -> 200 (an app that routes only GET)
   /rate-limited?id=X  first request for X -> 429 with Retry-After: 1, then 200
   /flaky-503?id=X     first request for X -> 503, then 200
   /always-429         always 429 with Retry-After: 1
@@ -314,6 +316,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(200, "end of chain\n")
             q = urlsplit(self.path).query
             return self._redirect(302, "/chain/%d%s" % (n - 1, "?" + q if q else ""))
+        if path.startswith("/gone-dir/"):
+            return self._send(404, "not found\n")
+        if path.startswith("/head-lies/"):
+            return self._send(404 if self.command == "HEAD" else 200, "page\n")
         if path == "/head-405":
             if self.command == "HEAD":
                 return self._send(405, "", headers={"Allow": "GET"})

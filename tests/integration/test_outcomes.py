@@ -112,6 +112,55 @@ def test_head_405_falls_back_to_get(t):
            "expected HEAD then GET, server saw %s" % methods)
 
 
+def methods_by_path(s, prefix):
+    seen = {}
+    for e in s.requests():
+        if e["path"].startswith(prefix):
+            seen.setdefault(e["path"], []).append(e["method"])
+    return seen
+
+
+CONFIRMATIONS = 3  # LK_HEAD_TRUST_CONFIRMATIONS
+
+
+def test_head_404s_on_a_truthful_host_stop_costing_a_get(t):
+    s = t.server()
+    gone = [s.url("/gone-dir/%d" % i) for i in range(10)]
+    r = check_urls(t, [s.url("/ok")] + gone, "-j", "1")
+    t.exit_code(r, 1)
+    for i, url in enumerate(gone):
+        t.expect(r, url, "broken", "http", http_status=404,
+                 method="GET" if i < CONFIRMATIONS else "HEAD")
+    seen = methods_by_path(s, "/gone-dir/")
+    t.eq([seen["/gone-dir/%d" % i] for i in range(10)],
+         [["HEAD", "GET"]] * CONFIRMATIONS + [["HEAD"]] * (10 - CONFIRMATIONS),
+         "methods the server saw, in input order")
+
+
+def test_head_is_not_believed_after_get_contradicts_it(t):
+    s = t.server()
+    first = [s.url("/gone-dir/a%d" % i) for i in range(CONFIRMATIONS)]
+    lies = [s.url("/head-lies/%d" % i) for i in range(3)]
+    after = [s.url("/gone-dir/b%d" % i) for i in range(3)]
+    r = check_urls(t, [s.url("/ok")] + first + lies + after, "-j", "1")
+    t.exit_code(r, 1)
+    for url in lies:
+        t.expect(r, url, "ok", http_status=200, method="GET")
+    for url in after:
+        t.expect(r, url, "broken", "http", http_status=404, method="GET")
+    seen = methods_by_path(s, "/gone-dir/b")
+    t.eq(sorted(seen.values()), [["HEAD", "GET"]] * 3, "GET after every HEAD 404")
+
+
+def test_head_is_not_believed_on_a_host_where_no_head_succeeded(t):
+    s = t.server()
+    gone = [s.url("/gone-dir/%d" % i) for i in range(CONFIRMATIONS + 3)]
+    r = check_urls(t, gone, "-j", "1")
+    t.exit_code(r, 1)
+    for url in gone:
+        t.expect(r, url, "broken", "http", http_status=404, method="GET")
+
+
 def test_retry_after_on_429_is_honoured(t):
     s = t.server()
     url = s.url("/rate-limited?id=ra")
