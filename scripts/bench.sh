@@ -418,6 +418,8 @@ scenario_d() {
 	title="(d) pages 20 KB, N=$(fmt_n "$n")"
 	python3 "$HERE/gensite.py" pages --n "$n" --port "$FAST" --site "$TMP/ngx/site" \
 		--out "$TMP/lists/d"
+	# What compression alone allows: the ceiling of archiving on this machine.
+	note "$(python3 "$HERE/zlibspeed.py" "$TMP/ngx/site/page" "$NCPU")"
 	expected=0
 	local prefix=$TMP/lists/d
 	local ahelp aopts=() averify=0 available=1
