@@ -16,8 +16,9 @@
  *     LK_HEAD_TRUST_CONFIRMATIONS times, and
  *   - GET has never contradicted HEAD anywhere on the host.
  * One contradiction (HEAD 404, GET 200) ends trust in the whole host for the
- * rest of the run. Statuses that servers commonly send only to HEAD or only
- * to robots (401, 403, 405, 429, 501, 999) are never believed.
+ * rest of the run. Only 404, 410, 500, 502, 503 and 504 can stand; what
+ * servers commonly send only to HEAD or to robots (400, 401, 403, 405, 429,
+ * 501, 999) always gets its GET.
  *
  * Memory is bounded: at most LK_HEAD_TRUST_MAX entries; once full, nothing
  * new is learnt, which only means more GETs. Single-threaded, like the

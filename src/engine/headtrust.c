@@ -126,12 +126,14 @@ static struct lk_head_trust_entry *get(struct lk_head_trust *t, uint64_t key, ui
 	return e;
 }
 
-/* Statuses that servers send to HEAD or to robots while GET by a person
- * works: a GET is always worth it. */
-static int never_believed(int status)
+/* The answers that mean the same to HEAD as to GET on a sound server: the
+ * page is not there, or the server failed. Others (400, 401, 403, 405, 429,
+ * 501, 999, ...) are what servers send to HEAD or to robots while GET by a
+ * person works, so a GET is always worth it. */
+static int believable(int status)
 {
-	return status < 400 || status == 401 || status == 403 || status == 405 ||
-	       status == 429 || status == 501 || status == 999;
+	return status == 404 || status == 410 || status == 500 || status == 502 ||
+	       status == 503 || status == 504;
 }
 
 void lk_head_trust_head_ok(struct lk_head_trust *t, const char *url)
@@ -167,7 +169,7 @@ void lk_head_trust_learn(struct lk_head_trust *t, const char *url, int head_stat
 int lk_head_trust_believes(const struct lk_head_trust *t, const char *url, int status)
 {
 	uint64_t host, dir;
-	if (never_believed(status) || status > 999 || url_keys(url, &host, &dir) < 0)
+	if (!believable(status) || url_keys(url, &host, &dir) < 0)
 		return 0;
 	const struct lk_head_trust_entry *h = find(t, host, 0);
 	if (!h || h->contradicted || h->count == 0)

@@ -107,7 +107,7 @@ static void test_rate_limits_neither_teach_nor_contradict(void **state)
 static void test_statuses_servers_give_only_to_head_or_robots_are_never_believed(void **state)
 {
 	(void)state;
-	static const int never[] = {401, 403, 405, 429, 501, 999};
+	static const int never[] = {400, 401, 403, 405, 406, 429, 451, 501, 999};
 	struct lk_head_trust t;
 	lk_head_trust_init(&t);
 	for (size_t i = 0; i < sizeof never / sizeof never[0]; i++) {
