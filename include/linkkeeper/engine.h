@@ -64,6 +64,8 @@ void lk_capture_free(struct lk_capture *c);
  * the capture on (compression and disk writes belong to another thread). */
 typedef void (*lk_capture_fn)(void *ctx, struct lk_capture *cap);
 
+struct lk_head_trust;
+
 struct lk_engine_opts {
 	int concurrency;         /* global in-flight cap (-j), default 128 */
 	int per_host;            /* in-flight cap per scheme://host:port, default 6 */
@@ -90,6 +92,10 @@ struct lk_engine_opts {
 	int64_t max_page_size;   /* capture body cap, default 50 MiB */
 	lk_capture_fn capture_fn;
 	void *capture_ctx;
+	/* What HEAD proved per host (headtrust.h), kept by the caller so that it
+	 * lasts across runs of the engine (the chunks of one check); NULL: each
+	 * run learns afresh. Used only by the network thread. */
+	struct lk_head_trust *head_trust;
 };
 
 void lk_engine_opts_default(struct lk_engine_opts *o);

@@ -33,6 +33,7 @@
 #include "linkkeeper/cmd.h"
 #include "linkkeeper/engine.h"
 #include "linkkeeper/extract.h"
+#include "linkkeeper/headtrust.h"
 #include "linkkeeper/history.h"
 #include "linkkeeper/linkset.h"
 #include "linkkeeper/output.h"
@@ -70,7 +71,8 @@ static const char check_usage[] =
 	"  --retry-wait D        first backoff, doubled per retry (1s)\n"
 	"  --max-redirects N     (10)\n"
 	"  --method head|get     head (default): HEAD, then GET when HEAD is not\n"
-	"                        accepted; get: GET only, one request per URL\n"
+	"                        accepted, unless HEAD proved truthful on that host\n"
+	"                        and directory; get: GET only, one request per URL\n"
 	"  --accept RANGES       accepted statuses (200-299), e.g. 200-299,403\n"
 	"  --exclude REGEX       skip matching URLs (repeatable)\n"
 	"  --include REGEX       check only matching URLs (repeatable)\n"
@@ -294,6 +296,7 @@ struct run {
 	int64_t run_id;
 	struct lk_archiver *archiver;    /* of the chunk being checked */
 	struct lk_archive_stats archived; /* over all chunks */
+	struct lk_head_trust trust;  /* what HEAD proved, over all chunks */
 	int archive_failed;
 	struct lk_run_counts counts; /* decided links, over all chunks */
 	size_t chunk_limit;
@@ -457,6 +460,7 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 	int64_t t0 = lk_mono_ms();
 
 	lk_linkset_init(&r.set);
+	lk_head_trust_init(&r.trust);
 	int first = lk_check_opts_parse(&o, argc, argv, usage);
 	if (first == -2) {
 		rc = LK_EXIT_OK;
@@ -465,6 +469,7 @@ int lk_check_main(int argc, char **argv, const char *usage, int archive)
 	if (first < 0)
 		goto out;
 	o.archive |= archive;
+	o.engine.head_trust = &r.trust;
 	o.engine.progress = !o.no_progress && isatty(STDERR_FILENO);
 	r.chunk_limit = chunk_limit();
 	r.out = stdout;
@@ -530,6 +535,7 @@ out:
 	if (r.h)
 		lk_history_close(r.h);
 	lk_linkset_free(&r.set);
+	lk_head_trust_free(&r.trust);
 	lk_check_opts_free(&o);
 	return rc;
 }

@@ -91,7 +91,8 @@ struct engine {
 	int epfd;
 	int64_t curl_due; /* monotonic ms of libcurl's timer, -1 when none */
 	struct lk_sched sched;
-	struct lk_head_trust trust; /* where HEAD errors stand without a GET */
+	struct lk_head_trust *trust; /* where HEAD errors stand without a GET */
+	struct lk_head_trust own_trust; /* when the caller keeps none */
 	struct handle *pool;
 	struct handle **free_handles;
 	size_t nfree;
@@ -412,7 +413,7 @@ static void judge_status(struct engine *e, struct job *j, int status, long retry
 	               status == 308;
 
 	if (j->use_get && j->head_status && !j->head_learned) {
-		lk_head_trust_learn(&e->trust, j->url, j->head_status, status);
+		lk_head_trust_learn(e->trust, j->url, j->head_status, status);
 		j->head_learned = 1;
 	}
 	if (redirect && location && !lk_accept_match(&o->accept, status)) {
@@ -421,7 +422,7 @@ static void judge_status(struct engine *e, struct job *j, int status, long retry
 	}
 	if (lk_accept_match(&o->accept, status)) {
 		if (!j->use_get)
-			lk_head_trust_head_ok(&e->trust, j->url);
+			lk_head_trust_head_ok(e->trust, j->url);
 		lk_sched_success(&e->sched, host);
 		finish(e, j, LK_STATUS_OK, LK_REASON_NONE, NULL);
 		return;
@@ -438,7 +439,7 @@ static void judge_status(struct engine *e, struct job *j, int status, long retry
 	 * proved truthful for this status on this part of the host. */
 	int head_stands = 0;
 	if (!j->use_get && status != 429) {
-		head_stands = lk_head_trust_believes(&e->trust, j->url, status);
+		head_stands = lk_head_trust_believes(e->trust, j->url, status);
 		if (!head_stands) {
 			j->head_status = status;
 			j->use_get = 1;
@@ -878,7 +879,7 @@ static void teardown(struct engine *e)
 	free(e->pool);
 	free(e->free_handles);
 	lk_sched_free(&e->sched);
-	lk_head_trust_free(&e->trust);
+	lk_head_trust_free(&e->own_trust);
 }
 
 int lk_engine_run(const struct lk_engine_opts *o, struct lk_link **links, size_t n,
@@ -891,7 +892,8 @@ int lk_engine_run(const struct lk_engine_opts *o, struct lk_link **links, size_t
 	};
 	int rc = -1;
 	lk_sched_init(&e.sched, o->concurrency, o->per_host);
-	lk_head_trust_init(&e.trust);
+	lk_head_trust_init(&e.own_trust);
+	e.trust = o->head_trust ? o->head_trust : &e.own_trust;
 	if (setup(&e, err, errlen) < 0)
 		goto out;
 	rc = loop(&e, err, errlen);

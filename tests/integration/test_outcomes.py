@@ -5,6 +5,7 @@ checks row (t.expect does both).
 """
 
 import json
+import os
 
 SLOW = ("test_retry_after_on_429_is_honoured", "test_always_429_is_rate_limited",
         "test_slow_response_is_timeout")
@@ -159,6 +160,28 @@ def test_head_is_not_believed_on_a_host_where_no_head_succeeded(t):
     t.exit_code(r, 1)
     for url in gone:
         t.expect(r, url, "broken", "http", http_status=404, method="GET")
+
+
+def test_head_trust_and_its_end_last_across_chunks(t):
+    # Chunks of 5 unique links: what HEAD proved, or lost, in one chunk
+    # still holds in the next.
+    s = t.server()
+    env = dict(os.environ, LINKKEEPER_CHUNK="5")
+    learnt = ([s.url("/ok")] + [s.url("/gone-dir/a%d" % i) for i in range(CONFIRMATIONS)]
+              + [s.url("/gone-dir/a9")])
+    r = check_urls(t, learnt + [s.url("/gone-dir/b0")], "-j", "1", env=env)
+    t.exit_code(r, 1)
+    t.expect(r, s.url("/gone-dir/b0"), "broken", "http", http_status=404, method="HEAD")
+
+    s.reset()
+    lost = ([s.url("/ok?id=1")] + [s.url("/gone-dir/c%d" % i) for i in range(CONFIRMATIONS)]
+            + [s.url("/head-lies/1")])
+    again = ([s.url("/ok?id=2")] + [s.url("/gone-dir/d%d" % i) for i in range(CONFIRMATIONS)]
+             + [s.url("/gone-dir/e0")])
+    r = check_urls(t, lost + again, "-j", "1", env=env)
+    t.exit_code(r, 1)
+    t.expect(r, s.url("/head-lies/1"), "ok", http_status=200, method="GET")
+    t.expect(r, s.url("/gone-dir/e0"), "broken", "http", http_status=404, method="GET")
 
 
 def test_retry_after_on_429_is_honoured(t):
