@@ -38,17 +38,6 @@
  * with ten links does not notice. */
 #define ARENA_CHUNK (64 * 1024)
 
-/* FNV-1a, 64 bits. */
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* URL lists have no titles: their occurrences share this empty one
  * instead of a million one-byte allocations. Never freed, never written. */
 static char no_title[1];
@@ -133,7 +122,7 @@ void lk_linkset_free(struct lk_linkset *s)
 static size_t find_slot(const struct lk_linkset *s, const char *url, int invalid)
 {
 	size_t mask = s->nslots - 1;
-	size_t i = (size_t)hash_str(url) & mask;
+	size_t i = (size_t)lk_hash_str(url) & mask;
 	for (;;) {
 		uint32_t v = s->slots[i];
 		if (v == 0)
@@ -151,7 +140,7 @@ static void grow_slots(struct lk_linkset *s)
 	size_t mask = nslots - 1;
 	uint32_t *slots = lk_xcalloc(nslots, sizeof *slots);
 	for (size_t k = 0; k < s->n; k++) {
-		size_t i = (size_t)hash_str(s->links[k].url) & mask;
+		size_t i = (size_t)lk_hash_str(s->links[k].url) & mask;
 		while (slots[i] != 0)
 			i = (i + 1) & mask;
 		slots[i] = (uint32_t)(k + 1);
@@ -174,7 +163,7 @@ long lk_linkset_find(const struct lk_linkset *s, const char *url)
 /* Fingerprint of a link: never 0, which marks an empty slot. */
 static uint64_t fingerprint(const char *key, int invalid)
 {
-	uint64_t h = hash_str(key) ^ (invalid ? 0x9E3779B97F4A7C15ULL : 0);
+	uint64_t h = lk_hash_str(key) ^ (invalid ? 0x9E3779B97F4A7C15ULL : 0);
 	return h ? h : 1;
 }
 

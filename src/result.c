@@ -105,6 +105,14 @@ const char *lk_result_final_url(const struct lk_result *r)
 	return r->more ? r->more->final_url : NULL;
 }
 
+const char *lk_result_ended_at(const struct lk_result *r, const char *own_url)
+{
+	const char *final = lk_result_final_url(r);
+	if (final)
+		return final;
+	return r->status == LK_STATUS_OK || r->status == LK_STATUS_BROKEN ? own_url : NULL;
+}
+
 const struct lk_hop *lk_result_hops(const struct lk_result *r, size_t *nhops)
 {
 	*nhops = r->more ? r->more->nhops : 0;

@@ -478,3 +478,19 @@ char *lk_redact_header(const char *line)
 			return lk_xasprintf("%.*s: REDACTED", (int)n, line);
 	return lk_xstrdup(line);
 }
+
+uint64_t lk_fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * LK_FNV1A_PRIME;
+	return h;
+}
+
+uint64_t lk_hash_str(const char *s)
+{
+	uint64_t h = LK_FNV1A_OFFSET;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * LK_FNV1A_PRIME;
+	return h;
+}

@@ -84,6 +84,10 @@ const char *lk_result_error(const struct lk_result *r);
 const char *lk_result_final_url(const struct lk_result *r);
 const struct lk_hop *lk_result_hops(const struct lk_result *r, size_t *nhops);
 int64_t lk_result_last_ok(const struct lk_result *r);
+/* Where the check ended: the final URL after redirects, own_url (the
+ * link's URL) when it was requested and not redirected, NULL when no
+ * request was made (excluded, cached). */
+const char *lk_result_ended_at(const struct lk_result *r, const char *own_url);
 
 /* Copies error; NULL or "" removes it. */
 void lk_result_set_error(struct lk_result *r, const char *error);

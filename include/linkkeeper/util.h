@@ -90,4 +90,12 @@ char *lk_redact_url(const char *url);
  * Caller frees. */
 char *lk_redact_header(const char *line);
 
+/* FNV-1a, 64 bits, for in-memory hash tables and fingerprints (never
+ * stored): lk_fnv1a continues hash h over n bytes, starting from
+ * LK_FNV1A_OFFSET; lk_hash_str hashes a C string. */
+#define LK_FNV1A_OFFSET 14695981039346656037ULL
+#define LK_FNV1A_PRIME 1099511628211ULL
+uint64_t lk_fnv1a(uint64_t h, const void *p, size_t n);
+uint64_t lk_hash_str(const char *s);
+
 #endif

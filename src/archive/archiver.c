@@ -212,19 +212,12 @@ static void note_error(struct lk_archiver *a, const char *fmt, ...)
 
 /* ---- originals seen this run ------------------------------------------- */
 
-static size_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 static struct original *seen_get(const struct seen *s, const char *url)
 {
 	if (!s->nslots)
 		return NULL;
-	for (struct original *o = s->slots[hash_str(url) & (s->nslots - 1)]; o; o = o->next)
+	size_t k = (size_t)lk_hash_str(url) & (s->nslots - 1);
+	for (struct original *o = s->slots[k]; o; o = o->next)
 		if (strcmp(o->url, url) == 0)
 			return o;
 	return NULL;
@@ -238,7 +231,7 @@ static void seen_grow(struct seen *s)
 		struct original *o = s->slots[i];
 		while (o) {
 			struct original *next = o->next;
-			size_t k = hash_str(o->url) & (n - 1);
+			size_t k = (size_t)lk_hash_str(o->url) & (n - 1);
 			o->next = slots[k];
 			slots[k] = o;
 			o = next;
@@ -259,7 +252,7 @@ static void seen_put(struct seen *s, const char *url, const char *record_id, con
 			seen_grow(s);
 		o = lk_xcalloc(1, sizeof *o);
 		o->url = lk_xstrdup(url);
-		size_t k = hash_str(url) & (s->nslots - 1);
+		size_t k = (size_t)lk_hash_str(url) & (s->nslots - 1);
 		o->next = s->slots[k];
 		s->slots[k] = o;
 		s->n++;

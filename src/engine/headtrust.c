@@ -21,9 +21,6 @@
 
 #include "linkkeeper/util.h"
 
-#define FNV_OFFSET 1469598103934665603ULL
-#define FNV_PRIME 1099511628211ULL
-
 void lk_head_trust_init(struct lk_head_trust *t)
 {
 	memset(t, 0, sizeof *t);
@@ -33,15 +30,6 @@ void lk_head_trust_free(struct lk_head_trust *t)
 {
 	free(t->slots);
 	memset(t, 0, sizeof *t);
-}
-
-static uint64_t fnv(uint64_t h, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= FNV_PRIME;
-	}
-	return h;
 }
 
 /* Hashes of "scheme://authority" and of that plus the first directory of
@@ -54,13 +42,13 @@ static int url_keys(const char *url, uint64_t *host, uint64_t *dir)
 	p += 3;
 	size_t alen = strcspn(p, "/?#");
 	const char *auth_end = p + alen;
-	*host = fnv(FNV_OFFSET, url, (size_t)(auth_end - url));
-	uint64_t d = fnv(*host, "\xff", 1);
+	*host = lk_fnv1a(LK_FNV1A_OFFSET, url, (size_t)(auth_end - url));
+	uint64_t d = lk_fnv1a(*host, "\xff", 1);
 	if (*auth_end == '/') {
 		const char *seg = auth_end + 1;
 		size_t slen = strcspn(seg, "/?#");
 		if (seg[slen] == '/')
-			d = fnv(d, seg, slen);
+			d = lk_fnv1a(d, seg, slen);
 	}
 	*dir = d;
 	return 0;
@@ -68,7 +56,7 @@ static int url_keys(const char *url, uint64_t *host, uint64_t *dir)
 
 static size_t slot_of(const struct lk_head_trust *t, uint64_t key, uint16_t status)
 {
-	uint64_t h = (key ^ ((uint64_t)status * 0x9e3779b97f4a7c15ULL)) * FNV_PRIME;
+	uint64_t h = (key ^ ((uint64_t)status * 0x9e3779b97f4a7c15ULL)) * LK_FNV1A_PRIME;
 	return (size_t)(h >> 17) & (t->cap - 1);
 }
 

@@ -20,16 +20,6 @@
 
 #define BACKOFF_CAP_MS 60000L
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 void lk_sched_init(struct lk_sched *s, int global_cap, int host_cap)
 {
 	memset(s, 0, sizeof *s);
@@ -63,7 +53,7 @@ static void rehash(struct lk_sched *s)
 		struct lk_sched_host *h = s->buckets[i];
 		while (h) {
 			struct lk_sched_host *next = h->hnext;
-			size_t j = (size_t)(hash_str(h->key) & (n - 1));
+			size_t j = (size_t)(lk_hash_str(h->key) & (n - 1));
 			h->hnext = b[j];
 			b[j] = h;
 			h = next;
@@ -76,13 +66,13 @@ static void rehash(struct lk_sched *s)
 
 struct lk_sched_host *lk_sched_host(struct lk_sched *s, const char *key)
 {
-	size_t i = (size_t)(hash_str(key) & (s->nbuckets - 1));
+	size_t i = (size_t)(lk_hash_str(key) & (s->nbuckets - 1));
 	for (struct lk_sched_host *h = s->buckets[i]; h; h = h->hnext)
 		if (strcmp(h->key, key) == 0)
 			return h;
 	if (s->nhosts >= s->nbuckets) {
 		rehash(s);
-		i = (size_t)(hash_str(key) & (s->nbuckets - 1));
+		i = (size_t)(lk_hash_str(key) & (s->nbuckets - 1));
 	}
 	struct lk_sched_host *h = lk_xcalloc(1, sizeof *h);
 	h->key = lk_xstrdup(key);

@@ -113,9 +113,7 @@ static void json_result(struct lk_buf *b, const struct lk_link *l, enum lk_verdi
 	else
 		lk_buf_puts(b, ", \"http_status\": null");
 	lk_buf_puts(b, ", \"final_url\": ");
-	int requested = r->status == LK_STATUS_OK || r->status == LK_STATUS_BROKEN;
-	const char *final_url = lk_result_final_url(r);
-	json_redacted(b, final_url ? final_url : requested ? l->url : NULL);
+	json_redacted(b, lk_result_ended_at(r, l->url));
 	lk_buf_puts(b, ", \"redirects\": [");
 	size_t nhops;
 	const struct lk_hop *hops = lk_result_hops(r, &nhops);

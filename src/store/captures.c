@@ -110,7 +110,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 
 struct lk_captures {
 	sqlite3 *db;
-	int readonly;
 	int absent; /* read-only on a database without the tables: nothing to find */
 	sqlite3_stmt *stmt[ST_COUNT];
 	char err[512];
@@ -202,7 +201,6 @@ int lk_captures_open(const char *db_path, int readonly, struct lk_captures **out
                      size_t errlen)
 {
 	struct lk_captures *c = lk_xcalloc(1, sizeof *c);
-	c->readonly = readonly;
 	int rc = readonly ? open_ro(c, db_path) : open_rw(c, db_path);
 	if (rc == 0) {
 		*out = c;
@@ -389,14 +387,7 @@ int lk_captures_has_record(struct lk_captures *c, const char *record_id)
 	if (!st)
 		return -1;
 	lk_sql_bind_text(st, 1, record_id);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	set_db_err(c, "capture lookup");
-	return -1;
+	return one_row(c, st, NULL);
 }
 
 int lk_captures_last_original(struct lk_captures *c, const char *url,

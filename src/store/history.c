@@ -369,12 +369,8 @@ int lk_history_run_begin(struct lk_history *h, int64_t started_ms, const char *a
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)started_ms);
 	sqlite3_bind_text(st, 2, LK_VERSION, -1, SQLITE_STATIC);
 	lk_sql_bind_text(st, 3, args);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		set_db_err(h, "cannot start run");
+	if (lk_sql_step_done_err(st, "cannot start run", h->err, sizeof h->err) < 0)
 		return -1;
-	}
 	*run_id = (int64_t)sqlite3_last_insert_rowid(h->db);
 	return 0;
 }
@@ -392,12 +388,8 @@ int lk_history_run_end(struct lk_history *h, int64_t run_id, int64_t finished_ms
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)counts->broken);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)counts->excluded);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)counts->cached);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		set_db_err(h, "cannot finish run");
+	if (lk_sql_step_done_err(st, "cannot finish run", h->err, sizeof h->err) < 0)
 		return -1;
-	}
 	if (sqlite3_changes(h->db) == 0) {
 		lk_sql_set_err(h->err, sizeof h->err, "cannot finish run: no run %lld",
 		               (long long)run_id);
@@ -517,11 +509,7 @@ static int insert_check(struct lk_history *h, int64_t url_id, int64_t run_id,
 	sqlite3_stmt *st = stmt_get(h, ST_CHECK_INSERT);
 	if (!st)
 		return -1;
-	/* The engine leaves final_url NULL when no redirect moved the link. */
-	int requested = res->status == LK_STATUS_OK || res->status == LK_STATUS_BROKEN;
-	const char *final_raw = lk_result_final_url(res);
-	if (!final_raw)
-		final_raw = requested ? link->url : NULL;
+	const char *final_raw = lk_result_ended_at(res, link->url);
 	char *final_url = final_raw ? lk_redact_url(final_raw) : NULL;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)url_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)run_id);
@@ -536,14 +524,9 @@ static int insert_check(struct lk_history *h, int64_t url_id, int64_t run_id,
 	lk_sql_bind_text(st, 11, final_url);
 	sqlite3_bind_text(st, 12, redirects_json(h, res), -1, SQLITE_STATIC);
 	lk_sql_bind_text(st, 13, lk_result_error(res));
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	int rc = lk_sql_step_done_err(st, "cannot record check", h->err, sizeof h->err);
 	free(final_url);
-	if (rc != SQLITE_DONE) {
-		set_db_err(h, "cannot record check");
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 static int upsert_sources(struct lk_history *h, int64_t url_id, int64_t run_id,
@@ -559,12 +542,8 @@ static int upsert_sources(struct lk_history *h, int64_t url_id, int64_t run_id,
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)src->line);
 		lk_sql_bind_text(st, 4, src->title);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)run_id);
-		int rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			set_db_err(h, "cannot record source");
+		if (lk_sql_step_done_err(st, "cannot record source", h->err, sizeof h->err) < 0)
 			return -1;
-		}
 	}
 	return 0;
 }

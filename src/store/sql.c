@@ -78,7 +78,7 @@ int lk_sql_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return -1;
 }
 
-sqlite3_stmt *lk_sql_prepared(sqlite3 *db, sqlite3_stmt **slot, const char *sql)
+static sqlite3_stmt *prepared(sqlite3 *db, sqlite3_stmt **slot, const char *sql)
 {
 	sqlite3_stmt *st = *slot;
 	if (st) {
@@ -95,22 +95,17 @@ sqlite3_stmt *lk_sql_prepared(sqlite3 *db, sqlite3_stmt **slot, const char *sql)
 sqlite3_stmt *lk_sql_prepared_err(sqlite3 *db, sqlite3_stmt **slot, const char *sql, char *err,
                                   size_t errlen)
 {
-	sqlite3_stmt *st = lk_sql_prepared(db, slot, sql);
+	sqlite3_stmt *st = prepared(db, slot, sql);
 	if (!st)
 		lk_sql_set_db_err(err, errlen, db, "prepare");
 	return st;
 }
 
-int lk_sql_step_done(sqlite3_stmt *st)
+int lk_sql_step_done_err(sqlite3_stmt *st, const char *what, char *err, size_t errlen)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-int lk_sql_step_done_err(sqlite3_stmt *st, const char *what, char *err, size_t errlen)
-{
-	if (lk_sql_step_done(st) == 0)
+	if (rc == SQLITE_DONE)
 		return 0;
 	lk_sql_set_db_err(err, errlen, sqlite3_db_handle(st), what);
 	return -1;

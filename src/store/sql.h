@@ -32,18 +32,12 @@ int lk_sql_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 
 /* The statement in *slot, prepared from sql on first use (persistent),
  * reset and with its bindings cleared on every later one. NULL when it
- * cannot be prepared (sqlite3_errmsg(db) says why). */
-sqlite3_stmt *lk_sql_prepared(sqlite3 *db, sqlite3_stmt **slot, const char *sql);
-
-/* lk_sql_prepared, writing "prepare: <reason>" into err when it fails. */
+ * cannot be prepared, with "prepare: <reason>" in err. */
 sqlite3_stmt *lk_sql_prepared_err(sqlite3 *db, sqlite3_stmt **slot, const char *sql, char *err,
                                   size_t errlen);
 
 /* Steps a statement that returns no rows, then resets it. 0 when it ran
- * to SQLITE_DONE, -1 otherwise (sqlite3_errmsg says why). */
-int lk_sql_step_done(sqlite3_stmt *st);
-
-/* lk_sql_step_done, writing "what: <reason>" into err when it fails. */
+ * to SQLITE_DONE, -1 otherwise with "what: <reason>" in err. */
 int lk_sql_step_done_err(sqlite3_stmt *st, const char *what, char *err, size_t errlen);
 
 /* Binds s (copied), or NULL when s is NULL. */

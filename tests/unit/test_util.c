@@ -126,6 +126,16 @@ static void test_queue_pop_times_out(void **state)
 	lk_queue_destroy(&q);
 }
 
+static void test_fnv1a_matches_the_published_vectors(void **state)
+{
+	(void)state;
+	assert_true(lk_hash_str("") == 0xcbf29ce484222325ULL);
+	assert_true(lk_hash_str("a") == 0xaf63dc4c8601ec8cULL);
+	assert_true(lk_hash_str("foobar") == 0x85944171f73967e8ULL);
+	/* continuing a hash equals hashing the whole */
+	assert_true(lk_fnv1a(lk_fnv1a(LK_FNV1A_OFFSET, "foo", 3), "bar", 3) == lk_hash_str("foobar"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_accept_ranges),
 		cmocka_unit_test(test_queue_is_fifo_and_drains_after_close),
 		cmocka_unit_test(test_queue_pop_times_out),
+		cmocka_unit_test(test_fnv1a_matches_the_published_vectors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
