@@ -118,6 +118,19 @@ void lk_buf_printf(struct lk_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+void lk_buf_splice(struct lk_buf *b, size_t off, size_t old, const void *p, size_t n)
+{
+	if (n > old)
+		lk_buf_reserve(b, n - old);
+	if (n != old)
+		memmove(b->data + off + n, b->data + off + old, b->len - off - old);
+	if (n)
+		memcpy(b->data + off, p, n);
+	b->len = b->len - old + n;
+	if (b->data)
+		b->data[b->len] = '\0';
+}
+
 void lk_buf_reset(struct lk_buf *b)
 {
 	b->len = 0;

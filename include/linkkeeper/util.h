@@ -38,6 +38,9 @@ void lk_buf_printf(struct lk_buf *b, const char *fmt, ...) __attribute__((format
 void lk_buf_vprintf(struct lk_buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 void lk_buf_reset(struct lk_buf *b);
+/* Replaces b[off..off+old) (within b) with p[0..n), moving what follows in
+ * place. */
+void lk_buf_splice(struct lk_buf *b, size_t off, size_t old, const void *p, size_t n);
 void lk_buf_free(struct lk_buf *b);
 /* Hands the buffer's memory to the caller (caller frees) and empties b. */
 char *lk_buf_detach(struct lk_buf *b);

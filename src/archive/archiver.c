@@ -755,19 +755,16 @@ static void redact_capture(struct lk_capture *cap)
 	size_t len;
 	char *req = redact_head(cap->request.data ? cap->request.data : "", cap->request.len, 1,
 	                        &len);
-	lk_buf_reset(&cap->request);
-	lk_buf_append(&cap->request, req, len);
+	lk_buf_splice(&cap->request, 0, cap->request.len, req, len);
 	free(req);
 
+	/* The head is replaced in place: the body (up to --max-page-size) is
+	 * neither copied nor held twice. */
 	size_t head_len = cap->header_len <= cap->response.len ? cap->header_len : 0;
 	char *head = redact_head(cap->response.data ? cap->response.data : "", head_len, 0, &len);
-	struct lk_buf resp = {0};
-	lk_buf_append(&resp, head, len);
-	if (cap->response.len > head_len)
-		lk_buf_append(&resp, cap->response.data + head_len, cap->response.len - head_len);
+	lk_buf_splice(&cap->response, 0, head_len, head, len);
+	lk_buf_reserve(&cap->response, 0); /* never NULL from here on */
 	free(head);
-	lk_buf_free(&cap->response);
-	cap->response = resp;
 	cap->header_len = len;
 }
 
@@ -855,13 +852,10 @@ static int prepare_job(struct lk_archiver *a, struct lk_capture *cap, struct job
 {
 	if (a->dead || (!a->w && open_file(a) < 0))
 		goto fail;
+	/* redact_capture left the head within the response; whether it is
+	 * complete is for lk_warc_check_capture below to say. */
 	const char *head = cap->response.data;
 	size_t head_len = cap->header_len;
-	/* lk_warc_check_capture below says whether the head is complete. */
-	if (!head || head_len > cap->response.len) {
-		note_error(a, "capture of %s has no response head", cap->url);
-		goto fail;
-	}
 	const char *body = head + head_len;
 	size_t body_len = cap->response.len - head_len;
 	j->cap = cap;

@@ -575,8 +575,9 @@ static const char *capture_problem(const struct lk_warc_capture *c, char ip[INET
 		return "response body is NULL";
 	if (c->request_len && !c->request)
 		return "request is NULL";
-	if (c->n_meta && fields_problem(c->meta, c->n_meta, 0))
-		return fields_problem(c->meta, c->n_meta, 0);
+	const char *bad_meta = c->n_meta ? fields_problem(c->meta, c->n_meta, 0) : NULL;
+	if (bad_meta)
+		return bad_meta;
 	if (c->response_id && !id_ok(c->response_id))
 		return "invalid response record id";
 	const struct lk_warc_revisit_of *rv = c->revisit;

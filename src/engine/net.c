@@ -34,6 +34,7 @@
 #include "linkkeeper/util.h"
 
 #define BODY_READ_LIMIT (256 * 1024)
+#define MAX_HEAD_BYTES (1024 * 1024) /* kept of a capture's request or response head */
 #define MAX_EVENTS 256
 /* Transfers started per turn of the loop. libcurl connects every added
  * handle in one pass, and no request leaves before that pass ends: 512 at
@@ -82,7 +83,9 @@ struct handle {
 	size_t body_limit;
 	int capture;
 	int64_t sent_at;
-	struct lk_buf req, head, body;
+	struct lk_buf req;  /* the request as sent */
+	struct lk_buf resp; /* the response as received: head, then body */
+	size_t head_len;    /* resp[0..head_len) is the head */
 };
 
 struct engine {
@@ -205,34 +208,38 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp)
 	size_t len = size * n;
 	if (h->body_bytes + len > h->body_limit) {
 		if (h->capture)
-			lk_buf_append(&h->body, data, h->body_limit - h->body_bytes);
+			lk_buf_append(&h->resp, data, h->body_limit - h->body_bytes);
 		h->body_bytes = h->body_limit;
 		h->body_cut = 1;
 		return 0;
 	}
 	h->body_bytes += len;
 	if (h->capture)
-		lk_buf_append(&h->body, data, len);
+		lk_buf_append(&h->resp, data, len);
 	return len;
 }
 
-/* Raw response head. A new status line starts a new head, which drops
- * interim 1xx responses. */
 /* The response head ends with its blank line. */
-static int head_ended(const struct lk_buf *head)
+static int head_ended(const char *head, size_t len)
 {
-	return (head->len >= 4 && memcmp(head->data + head->len - 4, "\r\n\r\n", 4) == 0) ||
-	       (head->len >= 2 && memcmp(head->data + head->len - 2, "\n\n", 2) == 0);
+	return (len >= 4 && memcmp(head + len - 4, "\r\n\r\n", 4) == 0) ||
+	       (len >= 2 && memcmp(head + len - 2, "\n\n", 2) == 0);
 }
 
+/* Raw response head (capture mode only), the start of h->resp. A new
+ * status line starts a new head, which drops interim 1xx responses. With
+ * transfer decoding off, nothing comes here once the body has begun. */
 static size_t on_header(char *data, size_t size, size_t n, void *userp)
 {
 	struct handle *h = userp;
 	size_t len = size * n;
+	if (h->body_bytes)
+		return len;
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0)
-		lk_buf_reset(&h->head);
-	if (h->head.len + len <= 1024 * 1024)
-		lk_buf_append(&h->head, data, len);
+		lk_buf_reset(&h->resp);
+	if (h->resp.len + len <= MAX_HEAD_BYTES)
+		lk_buf_append(&h->resp, data, len);
+	h->head_len = h->resp.len;
 	return len;
 }
 
@@ -245,7 +252,7 @@ static int on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *
 		lk_buf_reset(&h->req);
 		lk_buf_append(&h->req, data, size);
 		h->sent_at = lk_now_ms();
-	} else if (type == CURLINFO_DATA_OUT && h->req.len + size <= 1024 * 1024) {
+	} else if (type == CURLINFO_DATA_OUT && h->req.len + size <= MAX_HEAD_BYTES) {
 		lk_buf_append(&h->req, data, size);
 	}
 	return 0;
@@ -562,8 +569,8 @@ static void start(struct engine *e, struct job *j)
 	h->body_limit = o->capture ? (size_t)o->max_page_size : BODY_READ_LIMIT;
 	h->sent_at = 0;
 	lk_buf_reset(&h->req);
-	lk_buf_reset(&h->head);
-	lk_buf_reset(&h->body);
+	lk_buf_reset(&h->resp);
+	h->head_len = 0;
 	if (!j->started)
 		j->started = lk_mono_ms();
 	j->attempts++;
@@ -628,15 +635,13 @@ static void emit_capture(struct engine *e, struct handle *h, struct job *j, int 
 	cap->http_status = status;
 	cap->date_ms = h->sent_at ? h->sent_at : lk_now_ms();
 	cap->request = h->req;
-	cap->header_len = h->head.len;
-	cap->response = h->head;
-	lk_buf_append(&cap->response, h->body.data, h->body.len);
+	cap->header_len = h->head_len;
+	cap->response = h->resp; /* handed over whole: the body is not copied */
 	cap->truncated = h->body_cut   ? LK_CAPTURE_TRUNCATED_LENGTH
 	                 : h->time_cut ? LK_CAPTURE_TRUNCATED_TIME
 	                               : LK_CAPTURE_COMPLETE;
 	memset(&h->req, 0, sizeof h->req);
-	memset(&h->head, 0, sizeof h->head);
-	lk_buf_reset(&h->body);
+	memset(&h->resp, 0, sizeof h->resp);
 	e->o->capture_fn(e->o->capture_ctx, cap);
 }
 
@@ -670,7 +675,7 @@ static void harvest(struct engine *e)
 		 * still coming at --timeout (or stalled below the low-speed
 		 * limit). The page is alive; keep what arrived, marked as such. */
 		if (h->capture && code == CURLE_OPERATION_TIMEDOUT && status >= 200 &&
-		    head_ended(&h->head)) {
+		    head_ended(h->resp.data, h->head_len)) {
 			code = CURLE_OK;
 			h->time_cut = 1;
 		}
@@ -866,8 +871,7 @@ static void teardown(struct engine *e)
 				curl_multi_remove_handle(e->multi, e->pool[i].easy);
 			curl_easy_cleanup(e->pool[i].easy);
 			lk_buf_free(&e->pool[i].req);
-			lk_buf_free(&e->pool[i].head);
-			lk_buf_free(&e->pool[i].body);
+			lk_buf_free(&e->pool[i].resp);
 		}
 	}
 	if (e->multi)

@@ -126,6 +126,25 @@ static void test_queue_pop_times_out(void **state)
 	lk_queue_destroy(&q);
 }
 
+static void test_buf_splice_replaces_a_span_in_place(void **state)
+{
+	(void)state;
+	struct lk_buf b = {0};
+	lk_buf_splice(&b, 0, 0, "head", 4); /* into an empty buffer */
+	lk_buf_puts(&b, "|body");
+	assert_string_equal(b.data, "head|body");
+	lk_buf_splice(&b, 0, 4, "HEAD", 4); /* same length */
+	assert_string_equal(b.data, "HEAD|body");
+	lk_buf_splice(&b, 0, 4, "longer head", 11); /* grows */
+	assert_string_equal(b.data, "longer head|body");
+	lk_buf_splice(&b, 0, 11, "h", 1); /* shrinks */
+	assert_string_equal(b.data, "h|body");
+	assert_int_equal(b.len, 6);
+	lk_buf_splice(&b, 1, 5, NULL, 0); /* cuts the tail */
+	assert_string_equal(b.data, "h");
+	lk_buf_free(&b);
+}
+
 static void test_fnv1a_matches_the_published_vectors(void **state)
 {
 	(void)state;
@@ -148,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_queue_is_fifo_and_drains_after_close),
 		cmocka_unit_test(test_queue_pop_times_out),
 		cmocka_unit_test(test_fnv1a_matches_the_published_vectors),
+		cmocka_unit_test(test_buf_splice_replaces_a_span_in_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
