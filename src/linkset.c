@@ -110,6 +110,7 @@ void lk_linkset_free(struct lk_linkset *s)
 	free(s->links);
 	free(s->slots);
 	free(s->seen);
+	free(s->earlier_url);
 	for (size_t i = 0; i < s->nfiles; i++)
 		free(s->files[i]);
 	free(s->files);
@@ -119,10 +120,10 @@ void lk_linkset_free(struct lk_linkset *s)
 
 /* The slot that holds url (invalid or not), or the empty slot where it
  * belongs. The table is never full, so the probe ends. */
-static size_t find_slot(const struct lk_linkset *s, const char *url, int invalid)
+static size_t find_slot(const struct lk_linkset *s, const char *url, uint64_t hash, int invalid)
 {
 	size_t mask = s->nslots - 1;
-	size_t i = (size_t)lk_hash_str(url) & mask;
+	size_t i = (size_t)hash & mask;
 	for (;;) {
 		uint32_t v = s->slots[i];
 		if (v == 0)
@@ -154,16 +155,18 @@ long lk_linkset_find(const struct lk_linkset *s, const char *url)
 {
 	if (s->nslots == 0 || !url)
 		return -1;
-	uint32_t v = s->slots[find_slot(s, url, 0)];
+	uint64_t hash = lk_hash_str(url);
+	uint32_t v = s->slots[find_slot(s, url, hash, 0)];
 	if (v == 0)
-		v = s->slots[find_slot(s, url, 1)];
+		v = s->slots[find_slot(s, url, hash, 1)];
 	return v ? (long)v - 1 : -1;
 }
 
-/* Fingerprint of a link: never 0, which marks an empty slot. */
-static uint64_t fingerprint(const char *key, int invalid)
+/* Fingerprint of a link from the hash of its key: never 0, which marks an
+ * empty slot. */
+static uint64_t fingerprint(uint64_t hash, int invalid)
 {
-	uint64_t h = lk_hash_str(key) ^ (invalid ? 0x9E3779B97F4A7C15ULL : 0);
+	uint64_t h = hash ^ (invalid ? 0x9E3779B97F4A7C15ULL : 0);
 	return h ? h : 1;
 }
 
@@ -209,7 +212,7 @@ static void seen_put(struct lk_linkset *s, uint64_t fp)
 void lk_linkset_next_chunk(struct lk_linkset *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		seen_put(s, fingerprint(s->links[i].url, s->links[i].invalid));
+		seen_put(s, fingerprint(lk_hash_str(s->links[i].url), s->links[i].invalid));
 	free_links(s);
 	s->n = 0;
 	if (s->slots)
@@ -289,6 +292,8 @@ size_t lk_linkset_add(struct lk_linkset *s, const char *raw_url, const char *fil
 	size_t idx;
 	if (!raw_url)
 		raw_url = "";
+	free(s->earlier_url);
+	s->earlier_url = NULL;
 	if (lk_url_normalize(raw_url, &norm, err, sizeof err) < 0) {
 		key = raw_url;
 		error = err[0] ? err : "invalid URL";
@@ -297,12 +302,12 @@ size_t lk_linkset_add(struct lk_linkset *s, const char *raw_url, const char *fil
 	}
 	if ((s->n + 1) * 2 > s->nslots)
 		grow_slots(s);
-	size_t slot = find_slot(s, key, error != NULL);
+	uint64_t hash = lk_hash_str(key);
+	size_t slot = find_slot(s, key, hash, error != NULL);
 	if (s->slots[slot] != 0) {
 		idx = s->slots[slot] - 1;
-	} else if (s->nseen && seen_has(s, fingerprint(key, error != NULL))) {
-		free(norm);
-		s->dropped++;
+	} else if (s->nseen && seen_has(s, fingerprint(hash, error != NULL))) {
+		s->earlier_url = norm; /* NULL for an invalid URL */
 		s->total_occurrences++;
 		return LK_LINKSET_EARLIER;
 	} else {

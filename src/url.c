@@ -145,6 +145,22 @@ static int lower_ascii(char *s)
 
 /* Parses an absolute http(s) URL into a new handle whose host is ASCII and
  * lower case. Returns the handle (curl_url_cleanup) or NULL with err set. */
+/* Whether the part of raw where the host is written may hold a '%' that
+ * curl decodes: from after "scheme:" and its slashes to the next / ? #
+ * (userinfo and port included). Without a scheme, all of raw. A '%' in
+ * the path or query leaves the host as written. */
+static int authority_has_percent(const char *raw)
+{
+	size_t n = 0;
+	while (is_scheme_char(raw[n]))
+		n++;
+	if (n == 0 || raw[n] != ':')
+		return strchr(raw, '%') != NULL;
+	const char *p = raw + n + 1;
+	p += strspn(p, "/");
+	return memchr(p, '%', strcspn(p, "/?#")) != NULL;
+}
+
 static CURLU *url_parse(const char *raw, char *err, size_t errlen)
 {
 	char *scheme = NULL, *host = NULL, *url = NULL;
@@ -177,8 +193,8 @@ static CURLU *url_parse(const char *raw, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	int respelled = lower_ascii(host);
-	respelled |= idn || strchr(raw, '%') != NULL;
+	int respelled = idn || authority_has_percent(raw);
+	respelled |= lower_ascii(host);
 	if (curl_url_set(h, CURLUPART_HOST, host, 0) != CURLUE_OK) {
 		set_err(err, errlen, "bad host name");
 		goto fail;

@@ -61,7 +61,9 @@ struct lk_linkset {
 	 * fingerprints in an open-addressing table (0 = empty slot). */
 	uint64_t *seen;
 	size_t nseen, seen_slots;
-	size_t dropped;          /* occurrences of links of earlier chunks */
+	char *earlier_url;       /* the normalised URL of the last add that
+	                          * answered LK_LINKSET_EARLIER (NULL if invalid),
+	                          * until the next add */
 	size_t unique;           /* links over all chunks */
 };
 

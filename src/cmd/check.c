@@ -401,16 +401,15 @@ static int on_link(void *ctx, const char *url, const char *file, unsigned line,
 {
 	struct run *r = ctx;
 	if (lk_linkset_add(&r->set, url, file, line, title) == LK_LINKSET_EARLIER) {
-		/* Checked in an earlier chunk: its output is written, but the
-		 * history still learns where else it occurs. */
-		char norm_err[256];
-		char *norm = NULL;
-		if (lk_url_normalize(url, &norm, norm_err, sizeof norm_err) == 0 && r->h) {
+		/* Checked in an earlier chunk (so the history is open): its
+		 * output is written, but the history still learns where else it
+		 * occurs. */
+		const char *norm = r->set.earlier_url;
+		if (norm) {
 			if (!r->in_txn)
 				r->in_txn = lk_history_begin(r->h) == 0;
 			lk_history_add_source(r->h, r->run_id, norm, file, line, title);
 		}
-		free(norm);
 		return 0;
 	}
 	if (r->set.n < r->chunk_limit)

@@ -109,7 +109,7 @@ struct engine {
 	size_t nlinks, next_link, live_jobs, window;
 	struct job *free_jobs;
 	struct job_slab *slabs;   /* every job ever made, freed at the end */
-	size_t total, remaining, broken;
+	size_t remaining, broken;
 	uint64_t rng;
 	int64_t last_progress;
 };
@@ -394,8 +394,7 @@ static void follow_redirect(struct engine *e, struct job *j, int status, const c
 		finish(e, j, LK_STATUS_BROKEN, LK_REASON_TOO_MANY_REDIRECTS, "redirect loop");
 		return;
 	}
-	lk_result_hops(r, &nhops);
-	if ((int)nhops > e->o->max_redirects) {
+	if ((int)nhops + 1 > e->o->max_redirects) { /* with the hop just added */
 		finish(e, j, LK_STATUS_BROKEN, LK_REASON_TOO_MANY_REDIRECTS,
 		       "more redirects than --max-redirects");
 		return;
@@ -444,15 +443,11 @@ static void judge_status(struct engine *e, struct job *j, int status, long retry
 	/* A 429 on HEAD is about the rate, not the method: wait, then ask
 	 * again. Any other HEAD error is asked again with GET, unless HEAD has
 	 * proved truthful for this status on this part of the host. */
-	int head_stands = 0;
-	if (!j->use_get && status != 429) {
-		head_stands = lk_head_trust_believes(e->trust, j->url, status);
-		if (!head_stands) {
-			j->head_status = status;
-			j->use_get = 1;
-			lk_sched_enqueue(&e->sched, host, &j->item, 1);
-			return;
-		}
+	if (!j->use_get && status != 429 && !lk_head_trust_believes(e->trust, j->url, status)) {
+		j->head_status = status;
+		j->use_get = 1;
+		lk_sched_enqueue(&e->sched, host, &j->item, 1);
+		return;
 	}
 	if (retryable_status(status) && j->retries_used < o->retries) {
 		if (status == 429 || (status == 503 && retry_after_s > 0))
@@ -460,7 +455,7 @@ static void judge_status(struct engine *e, struct job *j, int status, long retry
 		retry_later(e, j, wait);
 		return;
 	}
-	if (!j->use_get && !head_stands) {
+	if (!j->use_get && status == 429) {
 		/* HEAD 429 out of retries: GET gets one last word, after the wait
 		 * the server asked for. */
 		j->head_status = status;
@@ -563,10 +558,7 @@ static void start(struct engine *e, struct job *j)
 	h->body_cut = 0;
 	h->time_cut = 0;
 	h->private_refused = 0;
-	h->exclude_private = o->exclude_private;
 	h->errbuf[0] = '\0';
-	h->capture = o->capture;
-	h->body_limit = o->capture ? (size_t)o->max_page_size : BODY_READ_LIMIT;
 	h->sent_at = 0;
 	lk_buf_reset(&h->req);
 	lk_buf_reset(&h->resp);
@@ -700,7 +692,7 @@ static void progress(struct engine *e, int final)
 		return;
 	e->last_progress = now;
 	fprintf(stderr, "\r\033[K%zu/%zu checked, %zu broken, %d in flight%s",
-	        e->total - e->remaining, e->total, e->broken, e->sched.in_flight,
+	        e->nlinks - e->remaining, e->nlinks, e->broken, e->sched.in_flight,
 	        final ? "\r\033[K" : "");
 	fflush(stderr);
 }
@@ -850,6 +842,10 @@ static int setup(struct engine *e, char *err, size_t errlen)
 			snprintf(err, errlen, "curl_easy_init failed");
 			return -1;
 		}
+		/* What a handle's transfers share for the whole run. */
+		e->pool[i].exclude_private = o->exclude_private;
+		e->pool[i].capture = o->capture;
+		e->pool[i].body_limit = o->capture ? (size_t)o->max_page_size : BODY_READ_LIMIT;
 		e->free_handles[e->nfree++] = &e->pool[i];
 	}
 	for (size_t i = 0; i < o->nheaders; i++)
@@ -890,7 +886,7 @@ int lk_engine_run(const struct lk_engine_opts *o, struct lk_link **links, size_t
                   lk_engine_done_fn done, void *ctx, char *err, size_t errlen)
 {
 	struct engine e = {
-		.o = o, .epfd = -1, .done = done, .ctx = ctx, .total = n, .remaining = n,
+		.o = o, .epfd = -1, .done = done, .ctx = ctx, .remaining = n,
 		.links = links, .nlinks = n,
 		.window = (size_t)o->concurrency * 64 > 65536 ? (size_t)o->concurrency * 64 : 65536,
 	};
