@@ -52,6 +52,10 @@ int lk_extract_html(const char *buf, size_t len, const char *file, const char *b
  * anything else is text. */
 enum lk_input_format lk_extract_format_for(const char *path);
 
+/* Reads an --input-format name: text, markdown (or md), html, and auto
+ * when allow_auto. 0, or -1 for any other name. */
+int lk_input_format_parse(const char *name, int allow_auto, enum lk_input_format *out);
+
 /* Extracts from one command-line argument:
  *   "-"                 standard input, in opts->format (AUTO means text)
  *   "http://…"          the argument itself is a link (file "<args>", line 0)

@@ -104,6 +104,12 @@ int lk_restore_find(struct lk_captures *c, const char *archive_dir, const char *
  * never sends a reader outside the archive folder. Caller frees. */
 char *lk_restore_warc_path(const char *archive_dir, const char *file);
 
+/* The names of the closed WARC files (*.warc.gz, not hidden; ".open" files
+ * are still being written) in archive_dir, sorted. Returns 0 with *names
+ * (caller frees each and the array) and *n, or -1 with the reason in err. */
+int lk_restore_list_warcs(const char *archive_dir, char ***names, size_t *n, char *err,
+                          size_t errlen);
+
 /* Reads the record row points at (max_block bytes of its block at most)
  * and checks its WARC-Record-ID. Returns 0, or -1 with a message in err. */
 int lk_restore_read_capture(const char *archive_dir, const struct lk_capture_row *row,

@@ -17,6 +17,7 @@
 #include "linkkeeper/restore.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -103,6 +104,35 @@ static void chain_push(struct lk_restored *r, struct lk_capture_row *row)
 }
 
 /* ---- reading the records the index points at --------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int lk_restore_list_warcs(const char *archive_dir, char ***names, size_t *n, char *err,
+                          size_t errlen)
+{
+	*names = NULL;
+	*n = 0;
+	DIR *d = opendir(archive_dir);
+	if (!d) {
+		snprintf(err, errlen, "cannot read archive folder %s: %s", archive_dir,
+		         strerror(errno));
+		return -1;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.' || len < 8 || strcmp(e->d_name + len - 8, ".warc.gz") != 0)
+			continue;
+		*names = lk_xrealloc(*names, (*n + 1) * sizeof(**names));
+		(*names)[(*n)++] = lk_xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(*names, *n, sizeof(**names), cmp_str);
+	return 0;
+}
 
 char *lk_restore_warc_path(const char *archive_dir, const char *file)
 {

@@ -199,36 +199,6 @@ static void uniq_recs(struct pkg *p)
 
 /* ---- what goes in: whole files ---------------------------------------------- */
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The closed WARC files of the archive folder, sorted by name (".open"
- * files are still being written and stay out). */
-static int list_warcs(struct pkg *p)
-{
-	DIR *d = opendir(p->o->archive_dir);
-	if (!d)
-		return fail(p, "cannot read archive folder %s: %s", p->o->archive_dir, strerror(errno));
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !ends_with(e->d_name, ".warc.gz"))
-			continue;
-		p->warcs = lk_xrealloc(p->warcs, (p->n_warcs + 1) * sizeof(*p->warcs));
-		p->warcs[p->n_warcs++] = lk_xstrdup(e->d_name);
-	}
-	closedir(d);
-	qsort(p->warcs, p->n_warcs, sizeof(*p->warcs), cmp_str);
-	return 0;
-}
-
 /* ---- building the files ---------------------------------------------------- */
 
 /* The WARC file records are being copied from: records come sorted by
@@ -610,7 +580,7 @@ int lk_wacz_write(const char *path, const struct lk_wacz_opts *o, struct lk_wacz
 			goto out;
 		rc = -1;
 	} else {
-		if (list_warcs(&p) != 0)
+		if (lk_restore_list_warcs(o->archive_dir, &p.warcs, &p.n_warcs, err, errlen) != 0)
 			goto out;
 		if (lk_restore_each_link(o->db_path, 0, page_of_history_link, &p, err, errlen) < 0)
 			goto out;

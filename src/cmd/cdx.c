@@ -3,8 +3,6 @@
  * sorted, line for line what `warcio cdx-index FILES | LC_ALL=C sort`
  * prints (cdxj.h does the indexing; this file picks the files).
  */
-#include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,28 +41,21 @@ static void list_free(struct file_list *l)
 	free(l->v);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The closed WARC files of dir, sorted by name. Returns 0 or -1 (said). */
+/* The closed WARC files of dir, as paths, sorted by name. Returns 0 or -1
+ * (said). */
 static int list_archive(const char *dir, struct file_list *l)
 {
-	DIR *d = opendir(dir);
-	if (!d) {
-		lk_cmd_error("cannot read archive folder %s: %s", dir, strerror(errno));
+	char err[512], **names;
+	size_t n;
+	if (lk_restore_list_warcs(dir, &names, &n, err, sizeof err) != 0) {
+		lk_cmd_error("%s", err);
 		return -1;
 	}
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		if (e->d_name[0] == '.' || n < 8 || strcmp(e->d_name + n - 8, ".warc.gz") != 0)
-			continue;
-		list_add(l, lk_xasprintf("%s/%s", dir, e->d_name));
+	for (size_t i = 0; i < n; i++) {
+		list_add(l, lk_xasprintf("%s/%s", dir, names[i]));
+		free(names[i]);
 	}
-	closedir(d);
-	qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+	free(names);
 	return 0;
 }
 

@@ -117,11 +117,8 @@ static struct lk_link **triage(const struct lk_check_opts *o, struct lk_linkset 
 		struct lk_link *l = &set->links[i];
 		struct lk_result *r = &l->res;
 		if (l->invalid) {
-			/* The link set preset the result and its reason. */
-			r->status = LK_STATUS_BROKEN;
-			r->reason = LK_REASON_INVALID_URL;
-			if (!lk_result_error(r))
-				lk_result_set_error(r, "not a valid URL");
+			/* The link set preset the result: broken, invalid_url,
+			 * and why. */
 			r->checked_at_ms = now;
 			continue;
 		}
@@ -169,11 +166,10 @@ static void catch_stop_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Counts decided links; after an interrupt some have no verdict. */
-static void count(const struct lk_linkset *set, struct lk_run_counts *c)
+/* Adds the chunk's decided links to c; after an interrupt some have no
+ * verdict. c->total is set once, at the end of the run. */
+static void add_counts(const struct lk_linkset *set, struct lk_run_counts *c)
 {
-	memset(c, 0, sizeof *c);
-	c->total = set->n;
 	for (size_t i = 0; i < set->n; i++) {
 		if (!set->links[i].res.checked_at_ms)
 			continue;
@@ -319,16 +315,6 @@ static int start_run(struct run *r)
 		return lk_cmd_error("cannot record the run: %s", lk_history_error(r->h)), -1;
 	catch_stop_signals();
 	return 0;
-}
-
-static void add_counts(const struct lk_linkset *set, struct lk_run_counts *c)
-{
-	struct lk_run_counts chunk;
-	count(set, &chunk);
-	c->ok += chunk.ok;
-	c->broken += chunk.broken;
-	c->excluded += chunk.excluded;
-	c->cached += chunk.cached;
 }
 
 /* Checks the links in the set, records them and writes their part of the

@@ -155,19 +155,10 @@ static int parse_format(struct lk_check_opts *o, const char *s)
 
 static int parse_input_format(struct lk_check_opts *o, const char *s)
 {
-	if (strcmp(s, "text") == 0)
-		o->extract.format = LK_INPUT_TEXT;
-	else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
-		o->extract.format = LK_INPUT_MARKDOWN;
-	else if (strcmp(s, "html") == 0)
-		o->extract.format = LK_INPUT_HTML;
-	else if (strcmp(s, "auto") == 0)
-		o->extract.format = LK_INPUT_AUTO;
-	else {
-		lk_cmd_error("--input-format: unknown format '%s' (text, markdown, html)", s);
-		return -1;
-	}
-	return 0;
+	if (lk_input_format_parse(s, 1, &o->extract.format) == 0)
+		return 0;
+	lk_cmd_error("--input-format: unknown format '%s' (text, markdown, html)", s);
+	return -1;
 }
 
 /* The command line as recorded in the runs table: header values and URL

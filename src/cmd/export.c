@@ -46,19 +46,6 @@ struct export_args {
 
 enum { OPT_WACZ = 256, OPT_DB, OPT_ARCHIVE_DIR, OPT_TITLE, OPT_INPUT_FORMAT, OPT_BASE };
 
-static int input_format(const char *s, enum lk_input_format *f)
-{
-	if (strcmp(s, "text") == 0)
-		*f = LK_INPUT_TEXT;
-	else if (strcmp(s, "markdown") == 0 || strcmp(s, "md") == 0)
-		*f = LK_INPUT_MARKDOWN;
-	else if (strcmp(s, "html") == 0)
-		*f = LK_INPUT_HTML;
-	else
-		return -1;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct export_args *a)
 {
 	static const struct option opts[] = {
@@ -81,7 +68,7 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 		case OPT_ARCHIVE_DIR: a->archive_dir = optarg; break;
 		case OPT_TITLE: a->title = optarg; break;
 		case OPT_INPUT_FORMAT:
-			if (input_format(optarg, &a->eo.format) != 0)
+			if (lk_input_format_parse(optarg, 0, &a->eo.format) != 0)
 				return lk_cmd_error("--input-format: unknown format '%s'", optarg);
 			break;
 		case OPT_BASE: a->eo.base_url = optarg; break;

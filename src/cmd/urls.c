@@ -79,13 +79,7 @@ static int cmd_urls(int argc, char **argv)
 				return lk_cmd_error("--format: unknown format '%s' (text, json)", optarg);
 			break;
 		case 'i':
-			if (strcmp(optarg, "text") == 0)
-				eo.format = LK_INPUT_TEXT;
-			else if (strcmp(optarg, "markdown") == 0 || strcmp(optarg, "md") == 0)
-				eo.format = LK_INPUT_MARKDOWN;
-			else if (strcmp(optarg, "html") == 0)
-				eo.format = LK_INPUT_HTML;
-			else
+			if (lk_input_format_parse(optarg, 0, &eo.format) != 0)
 				return lk_cmd_error("--input-format: unknown format '%s'", optarg);
 			break;
 		case 'b': eo.base_url = optarg; break;

@@ -38,6 +38,21 @@ static const char *extension(const char *path)
 	return dot ? dot + 1 : "";
 }
 
+int lk_input_format_parse(const char *name, int allow_auto, enum lk_input_format *out)
+{
+	if (strcmp(name, "text") == 0)
+		*out = LK_INPUT_TEXT;
+	else if (strcmp(name, "markdown") == 0 || strcmp(name, "md") == 0)
+		*out = LK_INPUT_MARKDOWN;
+	else if (strcmp(name, "html") == 0)
+		*out = LK_INPUT_HTML;
+	else if (allow_auto && strcmp(name, "auto") == 0)
+		*out = LK_INPUT_AUTO;
+	else
+		return -1;
+	return 0;
+}
+
 enum lk_input_format lk_extract_format_for(const char *path)
 {
 	const char *ext = extension(path);
