@@ -277,6 +277,33 @@ class Ctx:
             raise Failure("exit status %d is not 0, 1 or 2\n%s" % (r.rc, r.describe()))
         return r
 
+    def start(self, *args):
+        """Starts the binary in the background, with run's environment, for a
+        test that signals or kills it; stdout and stderr go to files (see
+        stderr_of). Killed (its process group) when the test ends."""
+        argv = [self.bin] + [str(a) for a in args]
+        n = len(self._cleanups)
+        with open(self.path("bg%d.out" % n), "wb") as out, \
+                open(self.path("bg%d.err" % n), "wb") as err:
+            p = subprocess.Popen(argv, cwd=self.tmp, env=child_env(), stdin=subprocess.DEVNULL,
+                                 stdout=out, stderr=err, start_new_session=True)
+        p.out_path, p.err_path = out.name, err.name
+
+        def stop():
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(timeout=10)
+        self._cleanups.append(stop)
+        return p
+
+    def stderr_of(self, p):
+        """What a started process wrote to stderr; fails on a sanitizer report."""
+        with open(p.err_path, "rb") as f:
+            err = f.read().decode("utf-8", "replace")
+        if any(m in err for m in SANITIZER_MARKS):
+            raise Failure("sanitizer report\n" + err[-4000:])
+        return err
+
     def check(self, *args, fmt="json", db=True, **kw):
         """`linkkeeper check --no-progress --format FMT --db T/h.db ARGS...`;
         for JSON, r.doc is the parsed report."""

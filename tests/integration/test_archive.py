@@ -11,38 +11,21 @@ import glob
 import hashlib
 import json
 import os
-import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 
 import server  # tests/integration/server.py (run.py puts its folder on sys.path)
+from warctools import VERIFY, WARCIO_CLI, adir, need_warcio, warc_files
 
 SLOW = ("test_archive_killed_run_is_repaired_by_the_next",
         "test_archive_second_run_writes_revisits_not_bodies")
 
-JS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "js")
-VERIFY = os.path.join(JS, "verify-warc.mjs")
-WARCIO_CLI = os.path.join(JS, "node_modules", "warcio", "dist", "cli.js")
-
 
 # --------------------------------------------------------------------------
 # helpers
-
-
-def need_warcio(t):
-    if not os.path.exists(WARCIO_CLI):
-        subprocess.run([os.path.join(t.repo, "scripts", "js-deps")], check=False,
-                       stdout=subprocess.DEVNULL, timeout=300)
-    t.true(os.path.exists(WARCIO_CLI), "warcio.js is not installed (scripts/js-deps)")
-    t.true(shutil.which("node") is not None, "node is not installed")
-
-
-def adir(t):
-    return t.path("warc")
 
 
 def archive(t, *args, fmt="json", expect_rc=0, timeout=60, cmd="archive"):
@@ -55,10 +38,6 @@ def archive(t, *args, fmt="json", expect_rc=0, timeout=60, cmd="archive"):
     if fmt == "json" and r.rc in (0, 1):
         r.doc = t.parse_json(r.out, r)
     return r
-
-
-def warc_files(t):
-    return sorted(glob.glob(os.path.join(adir(t), "*.warc.gz")))
 
 
 def open_files(t):
@@ -230,25 +209,19 @@ def test_archive_killed_run_is_repaired_by_the_next(t):
     # machine; it is killed as soon as they are.
     slow = [s.url("/page/k%d?ms=100" % i) for i in range(800)]
     links = t.links_file(slow)
-    argv = [t.bin, "archive", "--no-progress", "--format", "json", "--db", t.db,
-            "--archive-dir", adir(t), "-j", "4", links]
-    p = subprocess.Popen(argv, cwd=t.tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        # wait until some batches are on disk and indexed, then kill -9
-        deadline = time.monotonic() + 60 * t.scale
-        while time.monotonic() < deadline and p.poll() is None:
-            opened = open_files(t)
-            if opened and os.path.getsize(opened[0]) > 150_000 and t.db_rows_now("captures") > 0:
-                break
-            time.sleep(0.02)
-        t.true(p.poll() is None, "archive finished (rc %s) before it could be killed" % p.poll())
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait(timeout=10)
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait(timeout=10)
+    p = t.start("archive", "--no-progress", "--format", "json", "--db", t.db,
+                "--archive-dir", adir(t), "-j", "4", links)
+    # wait until some batches are on disk and indexed, then kill -9
+    deadline = time.monotonic() + 60 * t.scale
+    while time.monotonic() < deadline and p.poll() is None:
+        opened = open_files(t)
+        if opened and os.path.getsize(opened[0]) > 150_000 and t.db_rows_now("captures") > 0:
+            break
+        time.sleep(0.02)
+    t.true(p.poll() is None, "archive finished (rc %s) before it could be killed" % p.poll())
+    os.killpg(p.pid, signal.SIGKILL)
+    p.wait(timeout=10)
+    t.stderr_of(p)  # no sanitizer report up to the kill
     left = open_files(t)
     t.eq(len(left), 1, ".open files after the kill")
     # A kill between two write(2)s leaves whole gzip members; make sure the
@@ -382,10 +355,6 @@ def test_archive_folder_in_use_is_an_error(t):
     t.true("in use by another linkkeeper run" in r.err, "stderr: " + r.err)
 
 
-if __name__ == "__main__":
-    sys.exit("run through tests/integration/run.py")
-
-
 def test_archive_compress_level_trades_size_for_speed(t):
     s = t.server()
     urls = [s.url("/page/c%d?size=20000" % i) for i in range(4)]
@@ -434,7 +403,7 @@ def test_restore_finds_a_capture_of_a_url_with_a_secret(t):
 def test_archive_of_a_large_input_goes_chunk_by_chunk(t):
     s = t.server()
     urls = [s.url("/page/ch%d?size=3000" % i) for i in range(8)]
-    env = dict(os.environ, LINKKEEPER_CHUNK="3")
+    env = {"LINKKEEPER_CHUNK": "3"}
     argv = ["archive", "--no-progress", "--format", "json", "--db", t.db,
             "--archive-dir", adir(t), t.links_file(urls)]
     r = t.run(*argv, env=env)
@@ -451,3 +420,7 @@ def test_archive_of_a_large_input_goes_chunk_by_chunk(t):
     r = t.run(*argv, env=env)
     t.exit_code(r, 0)
     t.true("archive: 0 responses, 8 revisits" in r.err, "second run: " + r.err)
+
+
+if __name__ == "__main__":
+    sys.exit("run through tests/integration/run.py")

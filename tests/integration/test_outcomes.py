@@ -5,7 +5,6 @@ checks row (t.expect does both).
 """
 
 import json
-import os
 
 SLOW = ("test_retry_after_on_429_is_honoured", "test_always_429_is_rate_limited",
         "test_slow_response_is_timeout")
@@ -166,7 +165,7 @@ def test_head_trust_and_its_end_last_across_chunks(t):
     # Chunks of 5 unique links: what HEAD proved, or lost, in one chunk
     # still holds in the next.
     s = t.server()
-    env = dict(os.environ, LINKKEEPER_CHUNK="5")
+    env = {"LINKKEEPER_CHUNK": "5"}
     learnt = ([s.url("/ok")] + [s.url("/gone-dir/a%d" % i) for i in range(CONFIRMATIONS)]
               + [s.url("/gone-dir/a9")])
     r = check_urls(t, learnt + [s.url("/gone-dir/b0")], "-j", "1", env=env)

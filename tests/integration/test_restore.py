@@ -11,38 +11,19 @@ sort`), the WACZ with Python's zipfile and zlib, independent of our code.
 import hashlib
 import json
 import os
-import shutil
 import subprocess
-import urllib.request
 import zipfile
 import zlib
 
 import server  # tests/integration/server.py (run.py puts its folder on sys.path)
+from warctools import WARCIO_CLI, adir, need_warcio, warc_files
 
 SLOW = ("test_restore_returns_the_bytes_the_server_sent",
         "test_restore_dead_builds_a_folder_of_dead_pages")
 
-JS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "js")
-WARCIO_CLI = os.path.join(JS, "node_modules", "warcio", "dist", "cli.js")
-NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
 
 # --------------------------------------------------------------------------
 # helpers
-
-
-def have_archive(t):
-    """False (and a note on stdout) when this binary cannot archive yet."""
-    r = t.run("archive", "--help")
-    if r.rc != 0:
-        print("skip %s: 'linkkeeper archive --help' failed (exit %s); restore needs "
-              "captures" % (t.name, r.rc), flush=True)
-        return False
-    return True
-
-
-def adir(t):
-    return t.path("warc")
 
 
 def archive(t, inputs):
@@ -57,25 +38,6 @@ def restore(t, *args, rc=0):
     r = t.run("restore", "--db", t.db, "--archive-dir", adir(t), *args)
     t.exit_code(r, rc)
     return r
-
-
-def set_status(s, name, status):
-    req = urllib.request.Request(s.url("/__set/%s?status=%d" % (name, status)), method="POST")
-    with NO_PROXY.open(req, timeout=10) as resp:
-        resp.read()
-
-
-def warc_files(t):
-    return sorted(os.path.join(adir(t), f) for f in os.listdir(adir(t))
-                  if f.endswith(".warc.gz"))
-
-
-def need_warcio(t):
-    if not os.path.exists(WARCIO_CLI):
-        subprocess.run([os.path.join(t.repo, "scripts", "js-deps")], check=False,
-                       stdout=subprocess.DEVNULL, timeout=300)
-    t.true(os.path.exists(WARCIO_CLI), "warcio.js is not installed (scripts/js-deps)")
-    t.true(shutil.which("node") is not None, "node is not installed")
 
 
 def warcio_cdx_sorted(t, files):
@@ -103,8 +65,6 @@ def inside(t, root, path):
 
 
 def test_restore_returns_the_bytes_the_server_sent(t):
-    if not have_archive(t):
-        return
     s = t.server()
     want = {
         "/ok": b"ok\n",
@@ -154,8 +114,6 @@ def test_restore_returns_the_bytes_the_server_sent(t):
 
 
 def test_restore_of_url_never_captured_exits_1(t):
-    if not have_archive(t):
-        return
     s = t.server()
     archive(t, t.links_file([s.url("/ok")]))
     s.stop()
@@ -178,8 +136,6 @@ def test_restore_of_url_never_captured_exits_1(t):
 
 
 def test_restore_dead_builds_a_folder_of_dead_pages(t):
-    if not have_archive(t):
-        return
     s = t.server()
     names = ["a", "b", "c", "%2e%2e%2f%2e%2e%2fescape", "x/..%2F..%2Fetc%2Fpasswd"]
     doc = "".join("Page %d <b>&%s http://127.0.0.1:%d/state/%s\n" % (i, "'", s.port, n)
@@ -187,7 +143,7 @@ def test_restore_dead_builds_a_folder_of_dead_pages(t):
     links = t.write("links.txt", doc)
     archive(t, links)
     for n in ("a", "b", names[3], names[4]):
-        set_status(s, n, 404 if n != "b" else 410)
+        s.set_status(n, 404 if n != "b" else 410)
     archive(t, links)
     s.stop()
 
@@ -229,8 +185,6 @@ def test_restore_dead_builds_a_folder_of_dead_pages(t):
 
 
 def test_restore_cdx_equals_warcio_cdx_index_sorted(t):
-    if not have_archive(t):
-        return
     s = t.server()
     links = t.links_file([s.url(p) for p in ("/ok", "/gzip", "/chunked", "/pdf", "/redirect",
                                              "/missing", "/chain/2")])
@@ -317,8 +271,6 @@ def pages_of(t, members):
 
 
 def test_restore_export_wacz_is_a_valid_package(t):
-    if not have_archive(t):
-        return
     s = t.server()
     doc = t.write("doc.md", "# Doc\n\n[The PDF](%s) and [moved](%s).\n" % (
         s.url("/pdf"), s.url("/redirect")))
