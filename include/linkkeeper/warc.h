@@ -89,6 +89,11 @@ void lk_warc_sha256(const void *p, size_t n, char out[LK_WARC_DIGEST_SIZE]);
  * form the writer accepts. Caller frees. */
 char *lk_warc_uri_escape(const char *uri);
 
+/* The form under which a URL is archived and indexed: redacted of secrets
+ * (lk_redact_url), then escaped (lk_warc_uri_escape). The archiver writes
+ * it and restore looks it up. Caller frees. */
+char *lk_warc_archived_uri(const char *url);
+
 /* ---- writer ---------------------------------------------------------- */
 
 struct lk_warc_writer;

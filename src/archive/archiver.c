@@ -859,7 +859,7 @@ static int prepare_job(struct lk_archiver *a, struct lk_capture *cap, struct job
 	const char *body = head + head_len;
 	size_t body_len = cap->response.len - head_len;
 	j->cap = cap;
-	j->uri = lk_warc_uri_escape(cap->url);
+	j->uri = lk_warc_archived_uri(cap->url); /* cap->url is redacted already */
 	lk_warc_sha256(body, body_len, j->digest);
 	j->dup = cap->truncated == LK_CAPTURE_COMPLETE && body_len > 0 &&
 	         find_original(a, j->uri, j->digest, &j->orig);

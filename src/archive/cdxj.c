@@ -127,7 +127,6 @@ void lk_cdxj_line(struct lk_buf *out, const struct lk_cdxj_entry *e)
 
 /* ---- JavaScript string semantics ------------------------------------ */
 
-
 static void put_latin1_as_utf8(struct lk_buf *b, unsigned char c)
 {
 	if (c < 0x80) {
@@ -138,9 +137,6 @@ static void put_latin1_as_utf8(struct lk_buf *b, unsigned char c)
 	}
 }
 
-/* Appends n bytes as TextDecoder would decode them: invalid bytes (and
- * NULs, which end C strings) become U+FFFD. p[n] must be a NUL: the UTF-8
- * decoder looks ahead until a byte that does not continue the sequence. */
 /* How many bytes at p (n > 0 of them) one U+FFFD stands for when no valid
  * sequence starts there: the WHATWG decoder's maximal subpart — a lead byte
  * and the continuation bytes that could still have completed it (their
@@ -165,6 +161,9 @@ static size_t invalid_run(const unsigned char *p, size_t n)
 	return k;
 }
 
+/* Appends n bytes as TextDecoder would decode them: invalid bytes (and
+ * NULs, which end C strings) become U+FFFD. p[n] must be a NUL: the UTF-8
+ * decoder looks ahead until a byte that does not continue the sequence. */
 static void utf8_sanitize(struct lk_buf *b, const unsigned char *p, size_t n)
 {
 	size_t i = 0;

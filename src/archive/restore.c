@@ -63,16 +63,6 @@ const struct lk_capture_row *lk_restored_page(const struct lk_restored *r)
 	return r->n_chain ? &r->chain[r->n_chain - 1] : NULL;
 }
 
-/* Captures are indexed under the URL as archived: redacted of secrets
- * (the archiver never stores them), then escaped to ASCII. */
-static char *escaped_key(const char *url)
-{
-	char *redacted = lk_redact_url(url);
-	char *key = lk_warc_uri_escape(redacted);
-	free(redacted);
-	return key;
-}
-
 static void chain_clear(struct lk_restored *r)
 {
 	for (size_t i = 0; i < r->n_chain; i++)
@@ -207,7 +197,7 @@ static int redirect_target(const char *archive_dir, const struct lk_capture_row 
 		goto out;
 	if (lk_url_normalize(abs, &norm, nerr, sizeof(nerr)) != 0)
 		goto out;
-	*next = escaped_key(norm);
+	*next = lk_warc_archived_uri(norm);
 out:
 	free(abs);
 	free(norm);
@@ -353,7 +343,7 @@ int lk_restore_find(struct lk_captures *c, const char *archive_dir, const char *
                     size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	out->url = escaped_key(url);
+	out->url = lk_warc_archived_uri(url);
 	int64_t at = o->at_ms;
 	int rc = 0;
 	snprintf(err, errlen, "no capture of %s", out->url);

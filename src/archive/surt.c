@@ -40,7 +40,6 @@ static char *strip_www(const char *url)
 	return lk_xstrdup(url);
 }
 
-
 static void utf8_put(struct lk_buf *b, uint32_t cp)
 {
 	char u[4];

@@ -175,6 +175,14 @@ static int uri_byte_ok(unsigned char c)
 	return c > 0x20 && c < 0x7f;
 }
 
+char *lk_warc_archived_uri(const char *url)
+{
+	char *redacted = lk_redact_url(url);
+	char *uri = lk_warc_uri_escape(redacted);
+	free(redacted);
+	return uri;
+}
+
 char *lk_warc_uri_escape(const char *uri)
 {
 	struct lk_buf b = {0};

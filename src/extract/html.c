@@ -39,7 +39,6 @@
 
 #include "title.h"
 
-#define URL_MAX 8192
 #define TEXT_NODES_MAX 4096
 
 struct html_walk {
@@ -118,7 +117,7 @@ static void text_content(GumboNode *node, struct lk_title *t)
 }
 
 /* Cleans an attribute value into out the way a browser reads it. Returns 0,
- * or -1 when it is empty or longer than URL_MAX. */
+ * or -1 when it is empty or longer than LK_URL_MAX. */
 static int clean_value(const char *v, size_t n, struct lk_buf *out)
 {
 	lk_buf_reset(out);
@@ -126,7 +125,7 @@ static int clean_value(const char *v, size_t n, struct lk_buf *out)
 		v++, n--;
 	while (n > 0 && (unsigned char)v[n - 1] <= 0x20)
 		n--;
-	if (n == 0 || n > URL_MAX)
+	if (n == 0 || n > LK_URL_MAX)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i] == '\t' || v[i] == '\n' || v[i] == '\r')

@@ -35,7 +35,6 @@
 
 #include "title.h"
 
-#define URL_MAX 8192 /* as in text.c: longer destinations are skipped */
 
 struct md_walk {
 	const char *file;
@@ -99,7 +98,7 @@ static int on_link(struct md_walk *w, cmark_node *node)
 	struct lk_title t = {{0}, 0};
 	struct lk_buf url = {0};
 	int rc;
-	if (!lk_url_is_http(dest) || strlen(dest) > URL_MAX)
+	if (!lk_url_is_http(dest) || strlen(dest) > LK_URL_MAX)
 		return 0;
 	/* cmark keeps the spaces of "<https://x/a b>"; a browser sends %20. */
 	for (const char *p = dest; *p; p++) {

@@ -21,12 +21,12 @@
  * both ends: whitespace, the brackets that wrapped a URL ("<https://…>",
  * "(https://…)") and the punctuation that followed the previous one
  * ("https://a, https://b"). Inner runs of whitespace and control characters
- * become one space; the result is cut to TITLE_MAX bytes at a UTF-8
+ * become one space; the result is cut to LK_TITLE_MAX bytes at a UTF-8
  * character boundary (the start of a long line is what names the link).
  *
  * Bounds: one pass over the input, never past len; it need not be
  * NUL-terminated and may hold any bytes (a NUL ends a URL like any control
- * character). A candidate longer than URL_MAX (8 KiB) is skipped, not
+ * character). A candidate longer than LK_URL_MAX (8 KiB) is skipped, not
  * reported: no server accepts such a request line, and megabytes of base64
  * glued to "http://" are not a link anyone wrote. Lines may be any length.
  */
@@ -36,9 +36,8 @@
 #include <strings.h>
 
 #include "linkkeeper/util.h"
+#include "title.h"
 
-#define URL_MAX 8192
-#define TITLE_MAX 512
 
 /* Length of "http://" or "https://" (any case) at p, or 0. */
 static size_t http_prefix(const char *p, const char *end)
@@ -139,7 +138,7 @@ static size_t trim_url_end(const char *u, size_t n, size_t keep)
 	return n;
 }
 
-/* Writes the title found in s[0..n) to out (TITLE_MAX + 1 bytes). */
+/* Writes the title found in s[0..n) to out (LK_TITLE_MAX + 1 bytes). */
 static void make_title(const char *s, size_t n, char *out)
 {
 	const unsigned char *b = (const unsigned char *)s;
@@ -163,7 +162,7 @@ static void make_title(const char *s, size_t n, char *out)
 		else
 			break;
 	}
-	for (size_t i = start; i < end && len <= TITLE_MAX; i++) {
+	for (size_t i = start; i < end && len <= LK_TITLE_MAX; i++) {
 		if (is_ascii_space(b[i])) {
 			space = 1;
 			continue;
@@ -171,14 +170,14 @@ static void make_title(const char *s, size_t n, char *out)
 		if (space) {
 			space = 0;
 			out[len++] = ' ';
-			if (len > TITLE_MAX)
+			if (len > LK_TITLE_MAX)
 				break;
 		}
 		out[len++] = (char)b[i];
 	}
-	if (len > TITLE_MAX) {
+	if (len > LK_TITLE_MAX) {
 		/* Cut before the character that does not fit whole. */
-		len = TITLE_MAX;
+		len = LK_TITLE_MAX;
 		while (len > 0 && ((unsigned char)out[len] & 0xC0) == 0x80)
 			len--;
 		while (len > 0 && out[len - 1] == ' ')
@@ -190,7 +189,7 @@ static void make_title(const char *s, size_t n, char *out)
 int lk_extract_text(const char *buf, size_t len, const char *file, lk_link_fn fn, void *ctx)
 {
 	struct lk_buf url = {0};
-	char title[TITLE_MAX + 1];
+	char title[LK_TITLE_MAX + 1];
 	unsigned line = 1;
 	size_t i = 0, seg = 0; /* seg: where the current title text starts */
 	int rc = 0;
@@ -212,7 +211,7 @@ int lk_extract_text(const char *buf, size_t len, const char *file, lk_link_fn fn
 			i += plen;
 			continue;
 		}
-		if (n <= URL_MAX) {
+		if (n <= LK_URL_MAX) {
 			lk_buf_reset(&url);
 			lk_buf_append(&url, buf + i, n);
 			make_title(buf + seg, i - seg, title);

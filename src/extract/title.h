@@ -8,6 +8,8 @@
 #include "linkkeeper/util.h"
 
 #define LK_TITLE_MAX 512
+/* Link targets longer than this are skipped, in every input format. */
+#define LK_URL_MAX 8192
 
 /* Whitespace runs collapse to one space, leading and trailing whitespace
  * is dropped, and the result is cut to LK_TITLE_MAX bytes at a UTF-8

@@ -32,13 +32,19 @@ void lk_output_text_links(const struct lk_run_view *v, FILE *out)
 {
 	const struct lk_linkset *s = v->set;
 	struct lk_buf b = {0};
-	for (size_t f = 0; f < s->nfiles; f++) {
+	/* Grouped by file, in the order files were read; the broken links are
+	 * gathered first, so a chunk costs files × broken, not files × links. */
+	size_t *broken = lk_xmalloc((s->n ? s->n : 1) * sizeof *broken);
+	size_t nbroken = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->links[i].res.status == LK_STATUS_BROKEN)
+			broken[nbroken++] = i;
+	for (size_t f = 0; f < s->nfiles && nbroken; f++) {
 		const char *file = s->files[f];
 		int header = 0;
-		for (size_t i = 0; i < s->n; i++) {
+		for (size_t x = 0; x < nbroken; x++) {
+			size_t i = broken[x];
 			const struct lk_link *l = &s->links[i];
-			if (l->res.status != LK_STATUS_BROKEN)
-				continue;
 			for (size_t k = 0; k < l->nsrc; k++) {
 				if (l->src[k].file != file)
 					continue;
@@ -61,6 +67,7 @@ void lk_output_text_links(const struct lk_run_view *v, FILE *out)
 		if (header)
 			fputc('\n', out);
 	}
+	free(broken);
 	lk_buf_free(&b);
 }
 
