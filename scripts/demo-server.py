@@ -21,15 +21,13 @@ Speaks https with the self-signed test certificate of the integration tests
 """
 import argparse
 import os
-import ssl
 import sys
-import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                                 "tests", "integration"))
-import server as testserver  # noqa: E402  (the certificate and its key)
+import server as testserver  # noqa: E402  (its TLS context for the test certificate)
 
 PAGE = b"<!doctype html><title>%s</title><p>Stand-in page for %s.</p>\n"
 PDF = b"%PDF-1.4\n% stand-in\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -85,14 +83,10 @@ def main():
     args = ap.parse_args()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
-    with tempfile.TemporaryDirectory() as tmp:
-        pem = os.path.join(tmp, "cert.pem")
-        with open(pem, "w") as f:
-            f.write(testserver.TEST_CERT_PEM)
-            f.write(testserver.TEST_KEY_PEM)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(pem)
-        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    # the handshake happens in the handler thread: one stalled client does
+    # not hold up the accept loop
+    httpd.socket = testserver.tls_context().wrap_socket(httpd.socket, server_side=True,
+                                                        do_handshake_on_connect=False)
     threading.Timer(args.max_seconds, httpd.shutdown).start()
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(httpd.server_address[1]))

@@ -284,7 +284,8 @@ static int build_data_warc(struct pkg *p, const char *path)
 }
 
 /* indexes/index.cdxj: every packaged WARC indexed under its base name. */
-static int build_index(struct pkg *p, struct member *m)
+/* Returns the number of index lines, or -1. */
+static long build_index(struct pkg *p, struct member *m)
 {
 	struct lk_cdxj_lines lines = {0};
 	int rc = 0;
@@ -297,8 +298,9 @@ static int build_index(struct pkg *p, struct member *m)
 	lk_cdxj_lines_sort(&lines);
 	for (size_t i = 0; i < lines.n; i++)
 		lk_buf_puts(&m->mem, lines.v[i]);
+	long n = (long)lines.n;
 	lk_cdxj_lines_free(&lines);
-	return rc == 0 ? 0 : -1;
+	return rc == 0 ? n : -1;
 }
 
 static void json_time(struct lk_buf *b, int64_t ms)
@@ -589,11 +591,10 @@ int lk_wacz_write(const char *path, const struct lk_wacz_opts *o, struct lk_wacz
 		goto out;
 	size_t n_warcs = p.n_m;
 	struct member *idx = add_member(&p, "indexes/index.cdxj");
-	if (build_index(&p, idx) != 0)
+	long nlines = build_index(&p, idx);
+	if (nlines < 0)
 		goto out;
-	size_t lines = 0;
-	for (size_t i = 0; i < idx->mem.len; i++)
-		lines += idx->mem.data[i] == '\n';
+	size_t lines = (size_t)nlines;
 	struct member *pages = add_member(&p, "pages/pages.jsonl");
 	lk_buf_append(&pages->mem, p.pages.data, p.pages.len);
 

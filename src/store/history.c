@@ -469,10 +469,13 @@ static const char *redirects_json(struct lk_history *h, const struct lk_result *
 }
 
 /* Upserts the urls row for a check and sets *url_id. */
+/* The urls row of url, made or updated; res NULL: only seen (an
+ * occurrence, no check). */
 static int upsert_url(struct lk_history *h, const char *url, const struct lk_result *res,
                       int64_t checked_at, int64_t *url_id)
 {
-	enum stmt_id id = res->status == LK_STATUS_OK       ? ST_URL_OK
+	enum stmt_id id = !res                              ? ST_URL_SEEN
+	                  : res->status == LK_STATUS_OK     ? ST_URL_OK
 	                  : res->status == LK_STATUS_BROKEN ? ST_URL_BROKEN
 	                                                    : ST_URL_SEEN;
 	sqlite3_stmt *st = stmt_get(h, id);
@@ -529,20 +532,26 @@ static int insert_check(struct lk_history *h, int64_t url_id, int64_t run_id,
 	return rc;
 }
 
+static int upsert_source(struct lk_history *h, int64_t url_id, int64_t run_id,
+                         const char *file, unsigned line, const char *title)
+{
+	sqlite3_stmt *st = stmt_get(h, ST_SOURCE_UPSERT);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)url_id);
+	sqlite3_bind_text(st, 2, file ? file : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)line);
+	lk_sql_bind_text(st, 4, title);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)run_id);
+	return lk_sql_step_done_err(st, "cannot record source", h->err, sizeof h->err);
+}
+
 static int upsert_sources(struct lk_history *h, int64_t url_id, int64_t run_id,
                           const struct lk_link *link)
 {
 	for (size_t i = 0; i < link->nsrc; i++) {
 		const struct lk_source *src = &link->src[i];
-		sqlite3_stmt *st = stmt_get(h, ST_SOURCE_UPSERT);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)url_id);
-		sqlite3_bind_text(st, 2, src->file ? src->file : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)src->line);
-		lk_sql_bind_text(st, 4, src->title);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)run_id);
-		if (lk_sql_step_done_err(st, "cannot record source", h->err, sizeof h->err) < 0)
+		if (upsert_source(h, url_id, run_id, src->file, src->line, src->title) < 0)
 			return -1;
 	}
 	return 0;
@@ -589,18 +598,13 @@ int lk_history_record(struct lk_history *h, int64_t run_id, const struct lk_link
 int lk_history_add_source(struct lk_history *h, int64_t run_id, const char *url,
                           const char *file, unsigned line, const char *title)
 {
-	struct lk_link one = {0};
-	struct lk_source src = {.file = file, .line = line, .title = (char *)(uintptr_t)title};
 	char *key = lk_redact_url(url);
-	struct lk_result seen = {.status = LK_STATUS_EXCLUDED};
 	int64_t url_id = 0;
-	int rc = upsert_url(h, key, &seen, lk_now_ms(), &url_id);
+	int rc = upsert_url(h, key, NULL, lk_now_ms(), &url_id);
 	free(key);
 	if (rc < 0)
 		return -1;
-	one.src = &src;
-	one.nsrc = 1;
-	return upsert_sources(h, url_id, run_id, &one);
+	return upsert_source(h, url_id, run_id, file, line, title);
 }
 
 /* ---- reading ------------------------------------------------------------ */

@@ -411,7 +411,7 @@ class _Server(ThreadingHTTPServer):
         pass
 
 
-def _tls_context():
+def tls_context():
     with tempfile.TemporaryDirectory(prefix="lk-test-tls-") as d:
         cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
         with open(cert, "w") as f:
@@ -445,7 +445,7 @@ class TestServer:
         self.httpd = cls((self.host, 0), Handler)
         self.httpd.state = self.state
         if self.tls:
-            self.httpd.socket = _tls_context().wrap_socket(
+            self.httpd.socket = tls_context().wrap_socket(
                 self.httpd.socket, server_side=True,
                 do_handshake_on_connect=False)  # handshake in the handler thread
         self.port = self.httpd.server_address[1]
