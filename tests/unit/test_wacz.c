@@ -32,6 +32,7 @@
 #include "linkkeeper/warc.h"
 
 #include "archive_fixture.h"
+#include "warcio_run.h"
 
 #define OK_HEAD "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
 
@@ -220,17 +221,23 @@ static char *cdxj_field(const char *line, const char *key)
 	return lk_xstrndup(p, strcspn(p, "\""));
 }
 
-static int run(const char *cmd, struct lk_buf *out)
+/* The scene of archive_fixture.h packaged (all of it, or the given links)
+ * and read back; scene_close undoes it. */
+static char *scene_package(struct fx *f, const struct lk_wacz_link *links, size_t n,
+                           struct lk_wacz_stats *st, struct zip *z)
 {
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		if (out)
-			lk_buf_append(out, buf, n);
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	fx_open(f);
+	fx_scene(f);
+	char *out = write_package(f, links, n, st);
+	zip_read(out, z);
+	return out;
+}
+
+static void scene_close(struct fx *f, struct zip *z, char *out)
+{
+	zip_free(z);
+	free(out);
+	fx_close(f);
 }
 
 /* ---- tests ------------------------------------------------------------------------ */
@@ -241,10 +248,7 @@ static void test_every_member_is_stored_and_hashed_in_datapackage(void **state)
 	struct fx f;
 	struct lk_wacz_stats st;
 	struct zip z;
-	fx_open(&f);
-	fx_scene(&f);
-	char *out = write_package(&f, NULL, 0, &st);
-	zip_read(out, &z);
+	char *out = scene_package(&f, NULL, 0, &st, &z);
 	assert_int_equal(st.warc_files, 2);
 	assert_int_equal(z.n, 6);
 	const char *order[] = {"archive/linkkeeper-20261125094640000-00000.warc.gz",
@@ -296,9 +300,7 @@ static void test_every_member_is_stored_and_hashed_in_datapackage(void **state)
 	}
 	free(digest);
 	free(json);
-	zip_free(&z);
-	free(out);
-	fx_close(&f);
+	scene_close(&f, &z, out);
 }
 
 static void test_cdxj_offsets_in_the_zip_are_records_of_their_url(void **state)
@@ -307,10 +309,7 @@ static void test_cdxj_offsets_in_the_zip_are_records_of_their_url(void **state)
 	struct fx f;
 	struct lk_wacz_stats st;
 	struct zip z;
-	fx_open(&f);
-	fx_scene(&f);
-	char *out = write_package(&f, NULL, 0, &st);
-	zip_read(out, &z);
+	char *out = scene_package(&f, NULL, 0, &st, &z);
 	struct zmember *idx = zfind(&z, "indexes/index.cdxj");
 	char *text = lk_xstrndup((const char *)idx->data, idx->len);
 	assert_int_equal(st.index_lines, 7);
@@ -339,9 +338,7 @@ static void test_cdxj_offsets_in_the_zip_are_records_of_their_url(void **state)
 	}
 	assert_int_equal(lines, 7);
 	free(text);
-	zip_free(&z);
-	free(out);
-	fx_close(&f);
+	scene_close(&f, &z, out);
 }
 
 static void test_whole_archive_pages_are_live_links_with_titles(void **state)
@@ -350,10 +347,7 @@ static void test_whole_archive_pages_are_live_links_with_titles(void **state)
 	struct fx f;
 	struct lk_wacz_stats st;
 	struct zip z;
-	fx_open(&f);
-	fx_scene(&f);
-	char *out = write_package(&f, NULL, 0, &st);
-	zip_read(out, &z);
+	char *out = scene_package(&f, NULL, 0, &st, &z);
 	struct zmember *pages = zfind(&z, "pages/pages.jsonl");
 	char *text = lk_xstrndup((const char *)pages->data, pages->len);
 	const char *header = "{\"format\": \"json-pages-1.0\", \"id\": \"pages\", "
@@ -371,9 +365,7 @@ static void test_whole_archive_pages_are_live_links_with_titles(void **state)
 	assert_null(strstr(text, "other"));
 	assert_non_null(strstr(text, "{\"id\": \"urn:uuid:"));
 	free(text);
-	zip_free(&z);
-	free(out);
-	fx_close(&f);
+	scene_close(&f, &z, out);
 }
 
 static void test_links_scope_copies_chain_and_revisit_originals_only(void **state)
@@ -444,9 +436,7 @@ static void test_links_scope_copies_chain_and_revisit_originals_only(void **stat
 	lk_buf_free(&seen);
 	lk_cdxj_lines_free(&lines);
 	free(data);
-	zip_free(&z);
-	free(out);
-	fx_close(&f);
+	scene_close(&f, &z, out);
 }
 
 static void test_packaged_warc_agrees_with_warcio(void **state)
@@ -455,16 +445,11 @@ static void test_packaged_warc_agrees_with_warcio(void **state)
 	struct fx f;
 	struct lk_wacz_stats st;
 	struct zip z;
-	fx_open(&f);
-	fx_scene(&f);
 	const struct lk_wacz_link links[] = {{"http://h.test/moved", NULL},
 	                                     {"http://h.test/other", NULL}};
-	char *out = write_package(&f, links, 2, &st);
-	zip_read(out, &z);
+	char *out = scene_package(&f, links, 2, &st, &z);
 	char *data = member_file(&f, &z.m[0], "data.warc.gz");
-	assert_int_equal(access("tests/js/verify-warc.mjs", R_OK), 0); /* run from the repo root */
-	if (access("tests/js/node_modules/warcio/dist/cli.js", R_OK) != 0)
-		assert_int_equal(run("scripts/js-deps >&2", NULL), 0);
+	need_warcio();
 	char *cmd = lk_xasprintf("node tests/js/verify-warc.mjs '%s' >/dev/null", data);
 	assert_int_equal(run(cmd, NULL), 0);
 	free(cmd);
@@ -480,9 +465,7 @@ static void test_packaged_warc_agrees_with_warcio(void **state)
 	free(cmd);
 	lk_buf_free(&theirs);
 	free(data);
-	zip_free(&z);
-	free(out);
-	fx_close(&f);
+	scene_close(&f, &z, out);
 }
 
 /* Nothing but the .wacz may be left next to it, and nothing on failure. */

@@ -33,6 +33,8 @@
 #include "linkkeeper/util.h"
 #include "linkkeeper/warc.h"
 
+#include "warcio_run.h"
+
 #define MAX_BLOCK (16 * 1024 * 1024)
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -141,30 +143,6 @@ static unsigned char *deflate_bytes(const char *s, int window, size_t *out_len)
 		if (!strstr((haystack), (needle)))                                                  \
 			fail_msg("\"%s\" not found in:\n%s", (needle), (haystack));                   \
 	} while (0)
-
-/* Runs a shell command; returns its exit status and (if out) its stdout. */
-static int run(const char *cmd, struct lk_buf *out)
-{
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		if (out)
-			lk_buf_append(out, buf, n);
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Makes sure node and the pinned warcio.js are there (installing with
- * scripts/js-deps when not). */
-static void need_warcio(void)
-{
-	assert_int_equal(access("tests/js/verify-warc.mjs", R_OK), 0); /* run from the repo root */
-	if (access("tests/js/node_modules/warcio/dist/cli.js", R_OK) != 0)
-		assert_int_equal(run("scripts/js-deps >&2", NULL), 0);
-	assert_int_equal(run("node --version >/dev/null", NULL), 0);
-}
 
 /* Records in a WARC file; fails the test if it does not read to its end. */
 static size_t count_records(const char *path)
