@@ -88,6 +88,22 @@ struct lk_url_state {
 /* Returns 1 and fills *st when the URL is known, 0 when not, -1 on error. */
 int lk_history_url_state(struct lk_history *h, const char *url, struct lk_url_state *st);
 
+/* One URL of the history, as lk_history_each_url hands it out (strings
+ * borrowed for the call). */
+struct lk_history_url {
+	const char *url;         /* as the history stores it (normalised) */
+	const char *title;       /* a title from sources, "" when none */
+	const char *last_status; /* "ok", "broken", … ("" when never checked) */
+};
+typedef int (*lk_history_url_fn)(void *ctx, const struct lk_history_url *u);
+
+/* Calls fn for every URL (ordered by URL), or only those whose latest check
+ * is broken; the title is the newest run's first non-empty one. fn returns
+ * 0 to go on. Returns the number of URLs handed out, or -1 on error (fn
+ * stopping is not an error). */
+long lk_history_each_url(struct lk_history *h, int broken_only, lk_history_url_fn fn,
+                         void *ctx);
+
 /* One check row, as lk_history_checks hands it out (strings borrowed for
  * the call; NULL where the column is NULL). */
 struct lk_check_row {

@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "linkkeeper/captures.h"
+#include "linkkeeper/history.h"
 #include "linkkeeper/httpdecode.h"
 #include "linkkeeper/util.h"
 #include "linkkeeper/warc.h"
@@ -140,18 +141,10 @@ int lk_restore_write_at(int dirfd, const char *name, const void *data, size_t le
 
 /* ---- links from the history ---------------------------------------------- */
 
-/* One link of the history database (urls table): borrowed for the call. */
-struct lk_restore_link {
-	const char *url;         /* as the history stores it (normalised) */
-	const char *title;       /* a title from sources, "" when none */
-	const char *last_status; /* "ok", "broken", … ("" when never checked) */
-};
-typedef int (*lk_restore_link_fn)(void *ctx, const struct lk_restore_link *l);
-
-/* Calls fn for every URL of the history (ordered by URL), or only those
- * whose latest check is broken. fn returns 0 to go on. Returns the number
- * of links, or -1 with a message in err (fn stopping is not an error). */
-long lk_restore_each_link(const char *db_path, int broken_only, lk_restore_link_fn fn,
+/* lk_history_each_url over the history database at db_path, opened
+ * read-only for the call. Returns the number of links, or -1 with a
+ * message in err. */
+long lk_restore_each_link(const char *db_path, int broken_only, lk_history_url_fn fn,
                           void *ctx, char *err, size_t errlen);
 
 /* ---- restore --dead ------------------------------------------------------ */

@@ -20,13 +20,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "linkkeeper/cdxj.h"
@@ -567,54 +565,16 @@ int lk_restore_write_at(int dirfd, const char *name, const void *data, size_t le
 
 /* ---- links from the history ---------------------------------------------- */
 
-static const char each_link_sql[] =
-	"SELECT u.url, coalesce(u.last_status, ''),"
-	"  coalesce((SELECT s.title FROM sources s WHERE s.url_id = u.id AND s.title <> ''"
-	"            ORDER BY s.run_id DESC, s.file, s.line LIMIT 1), '')"
-	" FROM urls u %s ORDER BY u.url";
-
-long lk_restore_each_link(const char *db_path, int broken_only, lk_restore_link_fn fn,
+long lk_restore_each_link(const char *db_path, int broken_only, lk_history_url_fn fn,
                           void *ctx, char *err, size_t errlen)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	char *sql = NULL;
-	long n = -1;
-	struct stat sb;
-	if (stat(db_path, &sb) != 0) {
-		snprintf(err, errlen, "cannot open database %s: %s", db_path, strerror(errno));
+	struct lk_history *h;
+	if (lk_history_open_readonly(db_path, &h, err, errlen) < 0)
 		return -1;
-	}
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_busy_timeout(db, 5000);
-	sql = lk_xasprintf(each_link_sql, broken_only ? "WHERE u.last_status = 'broken'" : "");
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	long count = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct lk_restore_link l = {
-			.url = (const char *)sqlite3_column_text(st, 0),
-			.last_status = (const char *)sqlite3_column_text(st, 1),
-			.title = (const char *)sqlite3_column_text(st, 2),
-		};
-		if (!l.url)
-			continue;
-		count++;
-		if (fn(ctx, &l) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		goto fail;
-	n = count;
-	goto out;
-fail:
-	snprintf(err, errlen, "database %s: %s", db_path, db ? sqlite3_errmsg(db) : "cannot open");
-out:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	free(sql);
+	long n = lk_history_each_url(h, broken_only, fn, ctx);
+	if (n < 0)
+		snprintf(err, errlen, "database %s: %s", db_path, lk_history_error(h));
+	lk_history_close(h);
 	return n;
 }
 
@@ -632,7 +592,7 @@ struct dead_list {
 	size_t n;
 };
 
-static int collect_dead(void *ctx, const struct lk_restore_link *l)
+static int collect_dead(void *ctx, const struct lk_history_url *l)
 {
 	struct dead_list *d = ctx;
 	d->v = lk_xrealloc(d->v, (d->n + 1) * sizeof(*d->v));

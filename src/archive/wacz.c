@@ -127,7 +127,7 @@ static int add_page(struct pkg *p, const char *url, const char *title)
 	return rc < 0 ? -1 : 0;
 }
 
-static int page_of_history_link(void *ctx, const struct lk_restore_link *l)
+static int page_of_history_link(void *ctx, const struct lk_history_url *l)
 {
 	struct pkg *p = ctx;
 	return add_page(p, l->url, l->title);

@@ -103,6 +103,7 @@ enum stmt_id {
 	ST_CHECK_INSERT,
 	ST_SOURCE_UPSERT,
 	ST_URL_STATE,
+	ST_EACH_URL,
 	ST_CHECKS,
 	ST_COUNT
 };
@@ -151,6 +152,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                     " VALUES(?1, ?2, ?3, ?4, ?5)"
 	                     " ON CONFLICT(url_id, file, line) DO UPDATE SET"
 	                     " title = excluded.title, run_id = excluded.run_id",
+	[ST_EACH_URL] = "SELECT u.url, coalesce(u.last_status, ''),"
+	                "  coalesce((SELECT s.title FROM sources s WHERE s.url_id = u.id"
+	                "            AND s.title <> ''"
+	                "            ORDER BY s.run_id DESC, s.file, s.line LIMIT 1), '')"
+	                " FROM urls u WHERE ?1 = 0 OR u.last_status = 'broken' ORDER BY u.url",
 	[ST_URL_STATE] = "SELECT first_seen, last_checked, last_ok_at, failing_since,"
 	                 " last_status, last_reason, last_http, fail_streak, flips,"
 	                 " (SELECT count(*) FROM checks WHERE url_id = urls.id)"
@@ -608,6 +614,34 @@ int lk_history_add_source(struct lk_history *h, int64_t run_id, const char *url,
 }
 
 /* ---- reading ------------------------------------------------------------ */
+
+long lk_history_each_url(struct lk_history *h, int broken_only, lk_history_url_fn fn,
+                         void *ctx)
+{
+	sqlite3_stmt *st = stmt_get(h, ST_EACH_URL);
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, broken_only);
+	long count = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct lk_history_url u = {
+			.url = (const char *)sqlite3_column_text(st, 0),
+			.last_status = (const char *)sqlite3_column_text(st, 1),
+			.title = (const char *)sqlite3_column_text(st, 2),
+		};
+		if (!u.url)
+			continue;
+		count++;
+		if (fn(ctx, &u) != 0)
+			break;
+	}
+	int failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+	if (failed)
+		set_db_err(h, "cannot read urls");
+	sqlite3_reset(st);
+	return failed ? -1 : count;
+}
 
 int lk_history_url_state(struct lk_history *h, const char *url, struct lk_url_state *state)
 {

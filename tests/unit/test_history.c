@@ -506,6 +506,47 @@ static void test_state_unknown_url_returns_0(void **state)
 	assert_int_equal(lk_history_url_state(f->h, "https://nowhere.example/", &st), 0);
 }
 
+struct seen_urls {
+	struct lk_buf b; /* "url|status|title\n" per URL */
+	int stop_after;  /* 0: never stop */
+	int n;
+};
+
+static int collect_url(void *ctx, const struct lk_history_url *u)
+{
+	struct seen_urls *s = ctx;
+	lk_buf_printf(&s->b, "%s|%s|%s\n", u->url, u->last_status, u->title);
+	return ++s->n == s->stop_after;
+}
+
+static void test_each_url_in_order_with_status_and_title(void **state)
+{
+	struct fixture *f = *state;
+	struct lk_link l;
+	link_init(&l, "https://b.example/", LK_STATUS_BROKEN, LK_REASON_HTTP, 404, T0 + 1000);
+	link_add_source(&l, "doc.md", 3, "");
+	link_add_source(&l, "doc.md", 7, "Bee");
+	assert_int_equal(lk_history_record(f->h, f->run_id, &l), 0);
+	link_clear(&l);
+	record(f, "https://a.example/", LK_STATUS_OK, LK_REASON_NONE, 200, T0 + 1000);
+	record(f, "https://c.example/", LK_STATUS_BROKEN, LK_REASON_DNS, 0, T0 + 1000);
+
+	struct seen_urls all = {0};
+	assert_int_equal(lk_history_each_url(f->h, 0, collect_url, &all), 3);
+	assert_string_equal(all.b.data, "https://a.example/|ok|\n"
+	                                "https://b.example/|broken|Bee\n"
+	                                "https://c.example/|broken|\n");
+	struct seen_urls broken = {0};
+	assert_int_equal(lk_history_each_url(f->h, 1, collect_url, &broken), 2);
+	assert_string_equal(broken.b.data, "https://b.example/|broken|Bee\n"
+	                                   "https://c.example/|broken|\n");
+	struct seen_urls first = {.stop_after = 1};
+	assert_int_equal(lk_history_each_url(f->h, 0, collect_url, &first), 1);
+	lk_buf_free(&all.b);
+	lk_buf_free(&broken.b);
+	lk_buf_free(&first.b);
+}
+
 static void test_host_column_is_lowercased_host(void **state)
 {
 	struct fixture *f = *state;
@@ -905,6 +946,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_excluded_and_cached_leave_state_alone,
 		                                setup_db, teardown),
 		cmocka_unit_test_setup_teardown(test_state_unknown_url_returns_0, setup_db, teardown),
+		cmocka_unit_test_setup_teardown(test_each_url_in_order_with_status_and_title, setup_db,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_host_column_is_lowercased_host, setup_db,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_checks_newest_first_with_all_fields, setup_db,
