@@ -352,14 +352,35 @@ int lk_parse_time(const char *s, int64_t *out_ms)
 	return 0;
 }
 
-int lk_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen)
+FILE *lk_open_input(const char *path, size_t max, char *err, size_t errlen)
 {
-	int is_stdin = strcmp(path, "-") == 0;
-	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	if (strcmp(path, "-") == 0)
+		return stdin;
+	FILE *f = fopen(path, "rb");
+	struct stat st;
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		return NULL;
 	}
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+void lk_close_input(FILE *f)
+{
+	if (f && f != stdin)
+		fclose(f);
+}
+
+int lk_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = lk_open_input(path, max, err, errlen);
+	if (!f)
+		return -1;
 	struct lk_buf b = {0};
 	char chunk[65536];
 	size_t n;
@@ -376,8 +397,7 @@ int lk_read_file(const char *path, size_t max, char **out, size_t *len, char *er
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		rc = -1;
 	}
-	if (!is_stdin)
-		fclose(f);
+	lk_close_input(f);
 	if (rc < 0) {
 		lk_buf_free(&b);
 		return -1;

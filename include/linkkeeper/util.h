@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #define LK_VERSION "0.1.0"
@@ -75,6 +76,13 @@ void lk_format_time(int64_t ms, int with_ms, char out[32]);
 /* Parses "2026-11-25", "2026-11-25T20:35:22Z" (optional fraction) or
  * "20261125203522". Returns 0 and sets *out_ms, or -1. */
 int lk_parse_time(const char *s, int64_t *out_ms);
+
+/* Opens an input: path, or stdin for "-". A regular file known to be
+ * larger than max bytes is refused before anything is read. NULL with a
+ * message in err on failure. Close with lk_close_input. */
+FILE *lk_open_input(const char *path, size_t max, char *err, size_t errlen);
+/* Closes what lk_open_input opened (stdin stays open). */
+void lk_close_input(FILE *f);
 
 /* Reads a whole file (or stdin for "-") of at most max bytes; *out is
  * NUL-terminated and caller-freed. Returns 0, or -1 with a message in err. */

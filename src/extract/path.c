@@ -161,23 +161,11 @@ static int extract_file(const char *path, enum lk_input_format format,
 	size_t len = 0;
 	size_t max = o->max_file_size ? o->max_file_size : DEFAULT_MAX_FILE_SIZE;
 	if (format == LK_INPUT_TEXT || format == LK_INPUT_AUTO) {
-		int is_stdin = strcmp(path, "-") == 0;
-		FILE *f = is_stdin ? stdin : fopen(path, "rb");
-		struct stat st;
-		if (!f) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		FILE *f = lk_open_input(path, max, err, errlen);
+		if (!f)
 			return -1;
-		}
-		/* A file known to be too large is refused before anything is read. */
-		if (!is_stdin && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
-		    (size_t)st.st_size > max) {
-			snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
-			fclose(f);
-			return -1;
-		}
 		int rc = extract_text_stream(f, path, max, fn, ctx, err, errlen);
-		if (!is_stdin)
-			fclose(f);
+		lk_close_input(f);
 		return rc;
 	}
 	if (lk_read_file(path, max, &data, &len, err, errlen) < 0)
